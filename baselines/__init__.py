@@ -1,0 +1,1 @@
+"""baselines: contributed agents, one folder each (see baselines/CONTRIBUTING.md)."""

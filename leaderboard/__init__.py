@@ -1,0 +1,1 @@
+"""leaderboard: fixed evaluation protocols per suite and the public results table."""

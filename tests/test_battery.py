@@ -1,0 +1,202 @@
+"""The battery every registered ID must pass (DESIGN.md "Tests and CI").
+
+Parametrised over :data:`wmenvs.ENV_TABLE`, so a family gets it by adding rows to the table.
+"""
+
+from __future__ import annotations
+
+import pickle
+import warnings
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium import spaces
+from gymnasium.utils.env_checker import check_env
+
+import wmenvs
+
+ENV_IDS = [entry.id for entry in wmenvs.ENV_TABLE]
+DETERMINISM_STEPS = 1000
+
+
+def assert_same(a, b, path="value"):
+    """Bit-identical comparison of nested obs / info structures."""
+    if isinstance(a, dict):
+        assert isinstance(b, dict) and a.keys() == b.keys(), f"{path}: keys {a.keys()} != {b.keys()}"
+        for key in a:
+            assert_same(a[key], b[key], f"{path}[{key!r}]")
+    elif isinstance(a, (tuple, list)):
+        assert len(a) == len(b), f"{path}: lengths differ"
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert_same(x, y, f"{path}[{i}]")
+    else:
+        x, y = np.asarray(a), np.asarray(b)
+        assert x.dtype == y.dtype and x.shape == y.shape, f"{path}: {x.dtype}{x.shape} != {y.dtype}{y.shape}"
+        assert np.array_equal(x, y, equal_nan=x.dtype.kind == "f"), f"{path} differs"
+
+
+def arrays_of(tree):
+    """Every numpy array inside a nested obs / info structure."""
+    if isinstance(tree, dict):
+        return [a for value in tree.values() for a in arrays_of(value)]
+    if isinstance(tree, (tuple, list)):
+        return [a for value in tree for a in arrays_of(value)]
+    return [tree] if isinstance(tree, np.ndarray) else []
+
+
+def step_tuple(env, action):
+    obs, reward, terminated, truncated, info = env.step(action)
+    return obs, float(reward), bool(terminated), bool(truncated), info
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_check_env(env_id):
+    env = gym.make(env_id)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # gymnasium's checker warns on every problem
+        check_env(env.unwrapped, skip_render_check=False)
+    env.close()
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_same_seed_same_episodes(env_id):
+    """Two envs, same seed, same actions: identical obs/reward/flags/info for 1,000 steps."""
+    env_a, env_b = gym.make(env_id), gym.make(env_id)
+    env_a.action_space.seed(7)
+    results_a, results_b = [env_a.reset(seed=3)], [env_b.reset(seed=3)]
+    resets = 0
+    for t in range(DETERMINISM_STEPS):
+        action = env_a.action_space.sample()
+        out_a, out_b = step_tuple(env_a, action), step_tuple(env_b, action)
+        assert_same(out_a, out_b, f"step {t}")
+        if out_a[2] or out_a[3] or t == DETERMINISM_STEPS // 2:
+            seed = 11 if t == DETERMINISM_STEPS // 2 else None
+            assert_same(env_a.reset(seed=seed), env_b.reset(seed=seed), f"reset after step {t}")
+            resets += 1
+        results_a.append(out_a[0])
+        results_b.append(out_b[0])
+    assert resets >= 1
+    # and a different seed gives a different first observation
+    assert not all(np.array_equal(x, y) for x, y in zip(arrays_of(env_a.reset(seed=3)[0]),
+                                                        arrays_of(env_a.reset(seed=4)[0])))
+    env_a.close()
+    env_b.close()
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_pickle_round_trip(env_id):
+    """A pickled env continues exactly like the original, RNG included."""
+    env = gym.make(env_id)
+    env.action_space.seed(0)
+    env.reset(seed=5)
+    for _ in range(10):
+        env.step(env.action_space.sample())
+    clone = pickle.loads(pickle.dumps(env))
+    for t in range(30):
+        action = env.action_space.sample()
+        out_env, out_clone = step_tuple(env, action), step_tuple(clone, action)
+        assert_same(out_env, out_clone, f"step {t} after unpickling")
+        if out_env[2] or out_env[3]:
+            assert_same(env.reset(), clone.reset(), "reset after unpickling")
+    env.close()
+    clone.close()
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_render_modes(env_id):
+    env = gym.make(env_id)
+    modes = env.metadata.get("render_modes", [])
+    env.close()
+    assert "rgb_array" in modes
+    for mode in modes:
+        env = gym.make(env_id, render_mode=mode)
+        env.reset(seed=0)
+        env.step(env.action_space.sample())
+        frame = env.render()
+        if mode == "rgb_array":
+            assert isinstance(frame, np.ndarray) and frame.dtype == np.uint8
+            assert frame.ndim == 3 and frame.shape[2] == 3 and frame.std() > 0
+        elif mode == "human":
+            assert frame is None
+        env.close()
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_make_vec(env_id, mode):
+    envs = gym.make_vec(env_id, num_envs=2, vectorization_mode=mode)
+    obs, _ = envs.reset(seed=[1, 2])
+    assert envs.single_observation_space.contains(batch_item(obs, 0))
+    for _ in range(5):
+        obs, reward, terminated, truncated, _ = envs.step(envs.action_space.sample())
+        assert envs.observation_space.contains(obs)
+        assert reward.shape == terminated.shape == truncated.shape == (2,)
+    envs.close()
+
+
+def batch_item(obs, i):
+    """The i-th env's observation out of a batched (possibly Dict) observation."""
+    if isinstance(obs, dict):
+        return {key: value[i] for key, value in obs.items()}
+    return obs[i]
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_observations_do_not_alias(env_id):
+    """Returned arrays are fresh: stepping never changes an observation already handed out."""
+    env = gym.make(env_id)
+    env.action_space.seed(0)
+    obs, info = env.reset(seed=0)
+    kept = [(a, a.copy()) for a in arrays_of(obs) + arrays_of(info)]
+    for _ in range(5):
+        new_obs, _, terminated, truncated, new_info = env.step(env.action_space.sample())
+        for old, copy in kept:
+            assert np.array_equal(old, copy, equal_nan=True), "an earlier observation/info changed"
+            for new in arrays_of(new_obs) + arrays_of(new_info):
+                assert not np.shares_memory(old, new), "a returned array aliases an earlier one"
+        kept += [(a, a.copy()) for a in arrays_of(new_obs) + arrays_of(new_info)]
+        if terminated or truncated:
+            break
+    env.close()
+
+
+def bad_actions(space: spaces.Space):
+    """(label, action) pairs that must raise ValueError."""
+    if isinstance(space, spaces.Box):
+        good = space.sample()
+        nan, inf = good.copy(), good.copy()
+        nan.flat[0], inf.flat[-1] = np.nan, np.inf
+        return [("nan", nan), ("inf", inf), ("-inf", -np.abs(inf)),
+                ("extra dim", good[None]), ("too short", good.ravel()[:-1]),
+                ("scalar", np.float32(0.0)), ("complex dtype", good.astype(np.complex64)),
+                ("string dtype", good.astype(str)), ("bool dtype", good > 0), ("none", None)]
+    if isinstance(space, spaces.Discrete):
+        return [("float", 0.5), ("nan", float("nan")), ("too large", int(space.start + space.n)),
+                ("negative", int(space.start) - 1), ("vector", np.array([0, 1])),
+                ("string", "0"), ("none", None)]
+    raise AssertionError(f"the battery has no fuzzing for {space}")
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_bad_actions_raise_value_error(env_id):
+    env = gym.make(env_id)
+    env.reset(seed=0)
+    for label, action in bad_actions(env.action_space):
+        with pytest.raises(ValueError, match="action"):
+            env.step(action)
+    env.close()
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_out_of_range_actions_are_clipped(env_id):
+    env_a, env_b = gym.make(env_id), gym.make(env_id)
+    if not isinstance(env_a.action_space, spaces.Box):
+        pytest.skip("clipping applies to continuous actions; discrete ones are fuzzed above")
+    low, high = env_a.action_space.low, env_a.action_space.high
+    env_a.reset(seed=0)
+    env_b.reset(seed=0)
+    for big, bound in [(high * 10 + 1, high), (low * 10 - 1, low)]:
+        assert_same(step_tuple(env_a, big), step_tuple(env_b, bound.copy()), "clipped step")
+    env_a.close()
+    env_b.close()

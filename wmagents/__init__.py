@@ -1,0 +1,1 @@
+"""wmagents: reference PyTorch agents of the wmenvs papers (the ``agents`` extra)."""

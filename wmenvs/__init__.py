@@ -1,0 +1,18 @@
+"""wmenvs: seeded, fast Gymnasium environments from five model-based RL papers.
+
+``import wmenvs`` registers every ID of :mod:`wmenvs.registration`; then
+``gymnasium.make("wmenvs/ShapeHerd-v0")`` works. This package never imports torch.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from wmenvs.registration import ENV_TABLE, EnvEntry, get_entry, list_envs, register_all
+
+try:
+    __version__ = version("wmenvs")
+except PackageNotFoundError:  # running from a source tree that was not installed
+    __version__ = "0+unknown"
+
+register_all()
+
+__all__ = ["ENV_TABLE", "EnvEntry", "get_entry", "list_envs", "register_all", "__version__"]

@@ -1,0 +1,74 @@
+"""One reused, lazily created MuJoCo renderer per environment.
+
+Shared by ``wmenvs/mujoco`` and ``wmenvs/dmc``. The GL context is created on the first
+``render`` call, in the process that steps the env, so envs survive pickling and living in
+``AsyncVectorEnv`` workers. ``MUJOCO_GL`` selects the backend (``egl`` headless here).
+
+Visual profiles
+---------------
+``"fast"`` (default for pixel IDs): shadows, reflections, skybox and MSAA off. On a CPU
+(Mesa) these dominate the cost of a 64x64 frame; the task-relevant geometry is unchanged.
+``"original"``: the model's own visual settings.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+VISUAL_PROFILES = ("fast", "original")
+
+
+def check_visual_profile(profile: str) -> str:
+    if profile not in VISUAL_PROFILES:
+        raise ValueError(f"visual_profile={profile!r}; expected one of {VISUAL_PROFILES}")
+    return profile
+
+
+def apply_visual_profile(model, profile: str) -> None:
+    """Edit ``model.vis`` in place for ``profile`` (call before the renderer is created)."""
+    if check_visual_profile(profile) == "fast":
+        model.vis.quality.shadowsize = 0
+        model.vis.quality.offsamples = 0
+
+
+class LazyRenderer:
+    """``render(model, data, camera)`` -> fresh ``(height, width, 3)`` uint8 array."""
+
+    def __init__(self, width: int, height: int, profile: str = "fast"):
+        self.width, self.height = int(width), int(height)
+        self.profile = check_visual_profile(profile)
+        self._renderer = None
+
+    def render(self, model, data, camera: int | str = -1) -> np.ndarray:
+        if self._renderer is None:
+            self._renderer = self._create(model)
+        self._renderer.update_scene(data, camera=camera)
+        if self.profile == "fast":
+            self._disable_costly_scene_flags(self._renderer.scene)
+        return self._renderer.render().copy()
+
+    def _create(self, model):
+        import mujoco
+
+        model.vis.global_.offwidth = max(model.vis.global_.offwidth, self.width)
+        model.vis.global_.offheight = max(model.vis.global_.offheight, self.height)
+        apply_visual_profile(model, self.profile)
+        return mujoco.Renderer(model, height=self.height, width=self.width)
+
+    @staticmethod
+    def _disable_costly_scene_flags(scene) -> None:
+        import mujoco
+
+        for flag in (mujoco.mjtRndFlag.mjRND_SHADOW, mujoco.mjtRndFlag.mjRND_REFLECTION,
+                     mujoco.mjtRndFlag.mjRND_SKYBOX):
+            scene.flags[flag] = 0
+
+    def close(self) -> None:
+        if self._renderer is not None:
+            self._renderer.close()
+            self._renderer = None
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_renderer"] = None  # GL contexts do not pickle; the copy makes its own lazily
+        return state
