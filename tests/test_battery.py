@@ -77,9 +77,11 @@ def test_same_seed_same_episodes(env_id):
         results_a.append(out_a[0])
         results_b.append(out_b[0])
     assert resets >= 1
-    # and a different seed gives a different first observation
-    assert not all(np.array_equal(x, y) for x, y in zip(arrays_of(env_a.reset(seed=3)[0]),
-                                                        arrays_of(env_a.reset(seed=4)[0])))
+    # and a different seed gives a different first observation, unless the ID's protocol fixes
+    # the start state (tag "fixed-start": e.g. the parsimonious grids' policy-learning tasks)
+    if "fixed-start" not in wmenvs.get_entry(env_id).tags:
+        assert not all(np.array_equal(x, y) for x, y in zip(arrays_of(env_a.reset(seed=3)[0]),
+                                                            arrays_of(env_a.reset(seed=4)[0])))
     env_a.close()
     env_b.close()
 

@@ -70,8 +70,33 @@ def _shapeherd_entries() -> list[EnvEntry]:
     return entries
 
 
+# --------------------------------------------------------------------------- Random-vector grids (parsimonious)
+GRID_WORLDS = ("GridWorld", "FourRooms", "Torus")
+
+
+def _gridworld_entries() -> list[EnvEntry]:
+    blurb = {"GridWorld": "11x11 grid with boundary walls", "FourRooms": "11x11 four rooms (104 cells)",
+             "Torus": "13x13 torus, every edge wraps"}
+    entries = []
+    for world in GRID_WORLDS:
+        entries.append(EnvEntry(
+            id=f"{NAMESPACE}/{world}-v0", entry_point="wmenvs.gridworlds.env:GridNavigationEnv",
+            vector_entry_point="wmenvs.gridworlds.vector:GridNavigationVectorEnv",
+            max_episode_steps=250, kwargs={"world": world},
+            tags=("parsimonious", "gridworld", "state", "fixed-start"),
+            summary=f"{blurb[world]}, random-vector states, fixed start and goal (policy learning)"))
+        entries.append(EnvEntry(
+            id=f"{NAMESPACE}/{world}Planning-v0", entry_point="wmenvs.gridworlds.env:GridPlanningEnv",
+            vector_entry_point="wmenvs.gridworlds.vector:GridPlanningVectorEnv",
+            max_episode_steps=50, kwargs={"world": world},
+            tags=("parsimonious", "gridworld", "state", "planning"),
+            summary=f"{blurb[world]}, random distinct start and goal per reset, Dict goal observation"))
+    return entries
+
+
 ENV_TABLE: tuple[EnvEntry, ...] = (
     *_shapeherd_entries(),
+    *_gridworld_entries(),
 )
 
 
