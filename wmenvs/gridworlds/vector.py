@@ -25,6 +25,8 @@ class GridNavigationVectorEnv(VectorEnv):
     ``max_episode_steps`` (given by ``make_vec`` from the registration; default the task's
     episode length) truncates each sub-env; ``autoreset_mode`` is gymnasium's, default
     ``NEXT_STEP`` as in ``SyncVectorEnv``. ``render_mode="rgb_array"`` renders every sub-env.
+    Beyond ``SyncVectorEnv``, ``reset`` options ``start`` / ``goal`` may be ``(num_envs, 2)``
+    arrays, one (row, col) per sub-env: e.g. a whole planning task set in one batch.
     """
 
     single_env_class = GridNavigationEnv
@@ -93,11 +95,25 @@ class GridNavigationVectorEnv(VectorEnv):
         if self._template.random_problems and not options:
             for i in indices:
                 self._starts[i], self._goals[i] = draw_problem(self._rngs[i], self.world.num_cells)
+        elif any(np.ndim(value) == 2 for value in options.values()):
+            for i in indices:
+                self._starts[i], self._goals[i] = self._template._new_problem(self._env_options(options, i), None)
         else:
             self._starts[indices], self._goals[indices] = self._template._new_problem(options, None)
         self._cells[indices] = self._starts[indices]
         self._elapsed[indices] = 0
         self._needs_reset[indices] = False
+
+    def _env_options(self, options: dict, i: int) -> dict:
+        """Sub-env ``i``'s options: a ``(num_envs, 2)`` array gives one (row, col) per sub-env."""
+        picked = {}
+        for key, value in options.items():
+            if np.ndim(value) == 2:
+                if np.shape(value) != (self.num_envs, 2):
+                    raise ValueError(f"options[{key!r}] has shape {np.shape(value)}; expected (2,) or ({self.num_envs}, 2)")
+                value = value[i]
+            picked[key] = value
+        return picked
 
     # ------------------------------------------------------------------ steps
     def step(self, actions):
