@@ -77,21 +77,15 @@ GRID_WORLDS = ("GridWorld", "FourRooms", "Torus")
 def _gridworld_entries() -> list[EnvEntry]:
     blurb = {"GridWorld": "11x11 grid with boundary walls", "FourRooms": "11x11 four rooms (104 cells)",
              "Torus": "13x13 torus, every edge wraps"}
-    entries = []
-    for world in GRID_WORLDS:
-        entries.append(EnvEntry(
-            id=f"{NAMESPACE}/{world}-v0", entry_point="wmenvs.gridworlds.env:GridNavigationEnv",
-            vector_entry_point="wmenvs.gridworlds.vector:GridNavigationVectorEnv",
-            max_episode_steps=250, kwargs={"world": world},
-            tags=("parsimonious", "gridworld", "state", "fixed-start"),
-            summary=f"{blurb[world]}, random-vector states, fixed start and goal (policy learning)"))
-        entries.append(EnvEntry(
-            id=f"{NAMESPACE}/{world}Planning-v0", entry_point="wmenvs.gridworlds.env:GridPlanningEnv",
-            vector_entry_point="wmenvs.gridworlds.vector:GridPlanningVectorEnv",
-            max_episode_steps=50, kwargs={"world": world},
-            tags=("parsimonious", "gridworld", "state", "planning"),
-            summary=f"{blurb[world]}, random distinct start and goal per reset, Dict goal observation"))
-    return entries
+    tasks = (  # (ID suffix, class stem, episode steps, extra tags, summary)
+        ("", "GridNavigation", 250, ("fixed-start",), "random-vector states, fixed start and goal (policy learning)"),
+        ("Planning", "GridPlanning", 50, ("planning",), "random distinct start and goal per reset, Dict goal observation"),
+    )
+    return [EnvEntry(id=f"{NAMESPACE}/{world}{suffix}-v0", entry_point=f"wmenvs.gridworlds.env:{stem}Env",
+                     vector_entry_point=f"wmenvs.gridworlds.vector:{stem}VectorEnv",
+                     max_episode_steps=steps, kwargs={"world": world},
+                     tags=("parsimonious", "gridworld", "state", *extra_tags), summary=f"{blurb[world]}, {what}")
+            for world in GRID_WORLDS for suffix, stem, steps, extra_tags, what in tasks]
 
 
 ENV_TABLE: tuple[EnvEntry, ...] = (
