@@ -1,0 +1,69 @@
+"""Train and evaluate an agent on a suite through the runner, then print the table.
+
+    python -m leaderboard.evaluate --agent baselines/sac --suite smoke [--seeds N]
+        [--backend local|ray] [--address HOST:PORT] [--db PATH] [--workers N]
+
+Finished runs already in the store are skipped; interrupted ones resume from their checkpoint,
+so re-running the same command after a crash only does the missing work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from leaderboard.suites import available, load_suite
+from leaderboard.table import render_table
+from wmagents.harness.runner import run_sweep
+from wmagents.harness.store import DEFAULT_DB, Store
+
+
+def parse_overrides(items: list[str]) -> dict:
+    """``key=value`` pairs; values parsed as JSON when possible (``hidden=[64,64]``)."""
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise SystemExit(f"--set expects key=value, got {item!r}")
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key] = value
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m leaderboard.evaluate", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--agent", required=True, help="adapter folder, e.g. baselines/sac")
+    parser.add_argument("--suite", required=True, help=f"one of {available()} or a .json file")
+    parser.add_argument("--seeds", type=int, help="number of seeds (default: the suite's)")
+    parser.add_argument("--backend", choices=["local", "ray"], default="local")
+    parser.add_argument("--address", help="Ray cluster address (ray backend)")
+    parser.add_argument("--db", type=Path, default=DEFAULT_DB, help="SQLite results file")
+    parser.add_argument("--work-dir", type=Path,
+                        help="checkpoints and metrics (default: runs/ next to --db)")
+    parser.add_argument("--workers", type=int, help="local processes (default: CPU count)")
+    parser.add_argument("--device", default="auto", help="auto (CUDA if present) | cpu | cuda")
+    parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
+                        help="agent config overrides (part of the run spec)")
+    args = parser.parse_args(argv)
+    if args.seeds is not None and args.seeds < 1:
+        parser.error("--seeds must be >= 1")
+    suite = load_suite(args.suite)
+    specs = suite.specs(args.agent, args.seeds, parse_overrides(args.set))
+    work_dir = args.work_dir or args.db.parent / "runs"
+    started = time.perf_counter()
+    with Store(args.db) as store:
+        report = run_sweep(specs, store, work_dir, args.backend, args.workers, args.address,
+                           args.device, suite.label)
+        print(f"\n{len(report.finished)} runs trained ({len(report.resumed)} resumed from a "
+              f"checkpoint), {len(report.skipped)} already finished; "
+              f"{time.perf_counter() - started:.0f} s. Store: {args.db}\n")
+        print(render_table(store, suite, specs[0].agent, [s.run_id for s in specs]))
+
+
+if __name__ == "__main__":
+    main()

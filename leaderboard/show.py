@@ -1,0 +1,46 @@
+"""Print the leaderboard tables again from the results store.
+
+    python -m leaderboard.show [--db PATH] [--suite NAME] [--agent baselines/sac]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from leaderboard.suites import load_suite
+from leaderboard.table import render_table
+from wmagents.harness.spec import canonical_agent
+from wmagents.harness.store import DEFAULT_DB, Store
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m leaderboard.show", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", type=Path, default=DEFAULT_DB)
+    parser.add_argument("--suite", help="only this suite")
+    parser.add_argument("--agent", help="only this agent")
+    args = parser.parse_args(argv)
+    if not args.db.exists():
+        raise SystemExit(f"no results store at {args.db} (run python -m leaderboard.evaluate)")
+    agent = canonical_agent(args.agent) if args.agent else None
+    with Store(args.db) as store:
+        groups = sorted({(r["label"], r["agent"]) for r in store.runs()})
+        tables = []
+        for label, run_agent in groups:
+            name, _, version = label.partition("@v")
+            if not version:  # runs submitted outside a suite (e.g. the paper harness)
+                continue
+            if (args.suite and name != args.suite) or (agent and run_agent != agent):
+                continue
+            suite = load_suite(name)
+            if str(suite.version) != version:
+                tables.append(f"### {label} — {run_agent}\n\n(suite {name} is now "
+                              f"v{suite.version}; these runs follow an older protocol)")
+                continue
+            tables.append(render_table(store, suite, run_agent))
+    print("\n\n".join(tables) if tables else f"no finished runs in {args.db}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""Suites: versioned evaluation protocols stored as JSON data in ``leaderboard/suites/``.
+
+A suite fixes the env IDs, the training budget in env steps, the evaluation schedule and
+episodes, the default number of seeds and, where known, the score range used to normalise
+returns to [0, 1] (``(R - low) / (high - low)``). Changing any of it bumps ``version``; runs
+are labelled ``<name>@v<version>`` in the store.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from wmagents.harness.spec import RunSpec
+
+SUITES_DIR = Path(__file__).parent / "suites"
+
+
+@dataclass(frozen=True)
+class Task:
+    env_id: str
+    budget: int
+    eval_every: int
+    eval_episodes: int
+    score_range: tuple[float, float] | None = None
+    score_range_source: str = ""
+
+    def normalise(self, value: float) -> float | None:
+        if self.score_range is None:
+            return None
+        low, high = self.score_range
+        return (value - low) / (high - low)
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    version: int
+    description: str
+    seeds: int
+    tasks: tuple[Task, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}@v{self.version}"
+
+    def task(self, env_id: str) -> Task:
+        return next(t for t in self.tasks if t.env_id == env_id)
+
+    def specs(self, agent: str, seeds: int | None = None,
+              overrides: dict | None = None) -> list[RunSpec]:
+        return [RunSpec(agent, t.env_id, seed, t.budget, t.eval_every, t.eval_episodes,
+                        dict(overrides or {}))
+                for t in self.tasks for seed in range(self.seeds if seeds is None else seeds)]
+
+
+def available() -> list[str]:
+    return sorted(p.stem for p in SUITES_DIR.glob("*.json"))
+
+
+def load_suite(name: str) -> Suite:
+    """A suite by name (``smoke``) or by path to a JSON file of the same shape."""
+    path = Path(name) if name.endswith(".json") else SUITES_DIR / f"{name}.json"
+    if not path.exists():
+        raise ValueError(f"unknown suite {name!r}; available: {available()}")
+    data = json.loads(path.read_text())
+    tasks = tuple(Task(**{**t, "score_range": tuple(t["score_range"]) if t.get("score_range")
+                          else None}) for t in data.pop("tasks"))
+    return Suite(tasks=tasks, **data)

@@ -1,0 +1,1 @@
+"""Reference agents, one file each; every config dataclass cites the source of its defaults."""

@@ -1,0 +1,1 @@
+"""Harness: replay, the training loop, run specs, results store and runners."""

@@ -1,0 +1,180 @@
+"""The one training loop every agent plugs into.
+
+Collect with ``explore=True`` until the env-step budget is spent (the loop, not the agent,
+counts steps); every ``eval_every`` steps and at the end, evaluate ``eval_episodes`` episodes
+with ``explore=False`` on a separate env instance. Training episode ``k`` is reset with an even
+seed and evaluation episode ``j`` with an odd one, both derived from the run seed, so the two
+sets are disjoint by construction and every evaluation round sees the same episodes.
+
+Checkpoints are written at the first episode end after every ``checkpoint_every`` steps
+(atomically: temp file + rename) with the agent state (replay included), the torch RNG, the
+loop counters and the byte length of ``metrics.jsonl`` at that moment; a resumed run cuts the
+log back to that length and continues exactly where the checkpoint left off.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from wmagents.api import Agent, Transition
+
+CHECKPOINT = "checkpoint.pt"
+METRICS = "metrics.jsonl"
+
+
+@dataclass(frozen=True)
+class LoopConfig:
+    budget: int              # env steps of training interaction
+    eval_every: int          # env steps between evaluations
+    eval_episodes: int       # episodes per evaluation
+    checkpoint_every: int = 5_000
+
+    def __post_init__(self):
+        for name in ("budget", "eval_every", "eval_episodes", "checkpoint_every"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+
+
+@dataclass
+class LoopResult:
+    eval_points: list[dict]   # one per evaluation: step, mean_return, returns, lengths, ...
+    train_episodes: int
+    wall_time_s: float        # summed over all sessions of this run
+    resumed_from: int | None  # step of the checkpoint this call resumed from
+
+    @property
+    def final(self) -> dict:
+        return self.eval_points[-1]
+
+
+def episode_seed(run_seed: int, index: int, evaluation: bool) -> int:
+    """Reset seed of episode ``index``: even for training, odd for evaluation."""
+    word = int(np.random.SeedSequence([run_seed, index, int(evaluation)]).generate_state(1)[0])
+    return (word & ~1) | int(evaluation)
+
+
+def run_episode(agent: Agent, env: gym.Env, seed: int, explore: bool,
+                on_step: Callable[[Transition], bool] | None = None) -> dict:
+    """Play one episode; ``on_step`` sees every transition and may stop the episode early
+    by returning ``True`` (the budget). Returns return, length, flags and success."""
+    obs, info = env.reset(seed=seed)
+    state = agent.reset(explore=explore)
+    total, length = 0.0, 0
+    while True:
+        action, state = agent.act(obs, state, explore=explore)
+        next_obs, reward, terminated, truncated, info = env.step(action)
+        total, length = total + float(reward), length + 1
+        stop = on_step(Transition(obs, action, float(reward), next_obs, bool(terminated),
+                                  bool(truncated))) if on_step else False
+        if terminated or truncated or stop:
+            break
+        obs = next_obs
+    out = {"return": total, "length": length, "terminated": bool(terminated),
+           "truncated": bool(truncated)}
+    if "success" in info:
+        out["success"] = float(info["success"])
+    return out
+
+
+def evaluate(agent: Agent, env: gym.Env, run_seed: int, episodes: int, step: int) -> dict:
+    results = [run_episode(agent, env, episode_seed(run_seed, j, True), explore=False)
+               for j in range(episodes)]
+    returns = [r["return"] for r in results]
+    point = {"step": step, "mean_return": float(np.mean(returns)),
+             "std_return": float(np.std(returns)), "returns": returns,
+             "mean_length": float(np.mean([r["length"] for r in results])), "success_rate": None}
+    if all("success" in r for r in results):
+        point["success_rate"] = float(np.mean([r["success"] for r in results]))
+    return point
+
+
+def _save_checkpoint(path: Path, payload: dict) -> None:
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as f:
+        torch.save(payload, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def train(agent: Agent, make_env: Callable[[], gym.Env], seed: int, config: LoopConfig,
+          run_dir: str | os.PathLike, progress: bool = False, desc: str = "") -> LoopResult:
+    """Train ``agent`` for ``config.budget`` env steps, resuming from ``run_dir`` if possible."""
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    ckpt_path, metrics_path = run_dir / CHECKPOINT, run_dir / METRICS
+    s = {"step": 0, "episode": 0, "eval_points": [], "wall_time_s": 0.0, "metrics_bytes": 0}
+    resumed_from = None
+    if ckpt_path.exists():
+        ckpt = torch.load(ckpt_path, weights_only=False)
+        agent.load_state_dict(ckpt.pop("agent"))
+        torch.set_rng_state(ckpt.pop("torch_rng"))
+        s = ckpt
+        resumed_from = s["step"]
+    with open(metrics_path, "a+b") as f:
+        f.truncate(s["metrics_bytes"])
+    env, eval_env = make_env(), make_env()
+    log = open(metrics_path, "a")
+    started = time.perf_counter()
+
+    def write(record: dict) -> None:
+        log.write(json.dumps(record) + "\n")
+
+    def run_eval() -> None:
+        point = evaluate(agent, eval_env, seed, config.eval_episodes, s["step"])
+        s["eval_points"].append(point)
+        write({"kind": "eval", **point})
+        bar.set_postfix(eval_return=f"{point['mean_return']:.1f}")
+
+    bar = tqdm(total=config.budget, initial=s["step"], disable=not progress, desc=desc,
+               unit="step", dynamic_ncols=True)
+    if resumed_from is not None:
+        write({"kind": "resume", "step": resumed_from})
+    if not s["eval_points"]:
+        run_eval()
+    next_checkpoint = (s["step"] // config.checkpoint_every + 1) * config.checkpoint_every
+    updates: list[dict] = []
+
+    def on_step(t: Transition) -> bool:
+        metrics = agent.observe(t)
+        if metrics:
+            updates.append(metrics)
+        s["step"] += 1
+        bar.update(1)
+        if s["step"] % config.eval_every == 0 or s["step"] == config.budget:
+            run_eval()
+        return s["step"] >= config.budget
+
+    while s["step"] < config.budget:
+        episode = run_episode(agent, env, episode_seed(seed, s["episode"], False), True, on_step)
+        s["episode"] += 1
+        record = {"kind": "train_episode", "step": s["step"], "episode": s["episode"], **episode}
+        if updates:
+            record["update"] = {k: float(np.mean([u[k] for u in updates])) for k in updates[-1]}
+            updates.clear()
+        write(record)
+        if next_checkpoint <= s["step"] < config.budget:
+            log.flush()
+            os.fsync(log.fileno())
+            s["metrics_bytes"] = log.tell()
+            s["wall_time_s"] += time.perf_counter() - started
+            started = time.perf_counter()
+            _save_checkpoint(ckpt_path, {**s, "agent": agent.state_dict(),
+                                         "torch_rng": torch.get_rng_state()})
+            next_checkpoint = (s["step"] // config.checkpoint_every + 1) * config.checkpoint_every
+    bar.close()
+    log.close()
+    env.close()
+    eval_env.close()
+    return LoopResult(s["eval_points"], s["episode"],
+                      s["wall_time_s"] + time.perf_counter() - started, resumed_from)

@@ -1,0 +1,114 @@
+"""Replay storage shared by off-policy agents and world models.
+
+Every observation is stored exactly once (uint8 images stay uint8): an episode of ``T`` steps
+occupies ``T + 1`` slots, slot ``i`` holding ``obs_i`` and, except for the episode's last slot,
+the action, reward, ``terminated`` and ``truncated`` of the step taken from it. The next
+observation of slot ``i`` is slot ``i + 1``. Two samplers read the same ring buffer:
+
+* ``sample(batch)`` -> transitions ``(obs, action, reward, next_obs, terminated, truncated)``;
+* ``sample_sequences(batch, length)`` -> chunks of ``length`` consecutive steps inside one
+  episode (``length + 1`` observations), never crossing an episode boundary or the write head.
+
+A chunk starting at slot ``i`` is valid iff slot ``i + length`` (mod capacity) belongs to the
+same episode and is ``length`` steps later, which also rejects slots overwritten by the ring.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from gymnasium import spaces
+
+from wmagents.api import Transition
+
+
+class ReplayBuffer:
+    def __init__(self, observation_space: spaces.Space, action_space: spaces.Space,
+                 capacity: int, seed: int):
+        if not isinstance(observation_space, spaces.Box):
+            raise ValueError(f"ReplayBuffer stores Box observations, got {observation_space}")
+        if capacity < 2:
+            raise ValueError(f"capacity must be >= 2, got {capacity}")
+        self.capacity = capacity
+        self.obs = np.zeros((capacity, *observation_space.shape), observation_space.dtype)
+        action_shape = () if isinstance(action_space, spaces.Discrete) else action_space.shape
+        self.action = np.zeros((capacity, *action_shape), action_space.dtype)
+        self.reward = np.zeros(capacity, np.float32)
+        self.terminated = np.zeros(capacity, bool)
+        self.truncated = np.zeros(capacity, bool)
+        self.episode = np.full(capacity, -1, np.int64)   # episode id of each slot
+        self.step = np.zeros(capacity, np.int64)         # step index inside its episode
+        self.head = 0            # next slot to write
+        self.size = 0            # filled slots
+        self.episodes = 0        # episodes started so far
+        self.open = False        # an episode is in progress (its last obs is at head - 1)
+        self.transitions = 0     # steps stored (counts overwritten ones too)
+        self.rng = np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def _write_obs(self, obs, episode: int, step: int) -> None:
+        self.obs[self.head] = obs
+        self.episode[self.head] = episode
+        self.step[self.head] = step
+        self.head = (self.head + 1) % self.capacity
+        self.size = min(self.size + 1, self.capacity)
+
+    def add(self, t: Transition) -> None:
+        if not self.open:
+            self._write_obs(t.obs, self.episodes, 0)
+            self.episodes += 1
+            self.open = True
+        last = (self.head - 1) % self.capacity
+        self.action[last] = t.action
+        self.reward[last] = t.reward
+        self.terminated[last] = t.terminated
+        self.truncated[last] = t.truncated
+        self._write_obs(t.next_obs, self.episode[last], self.step[last] + 1)
+        self.transitions += 1
+        self.open = not t.episode_end
+
+    def _starts(self, batch: int, length: int) -> np.ndarray:
+        """Uniform valid chunk starts by rejection; ValueError when none exist."""
+        chosen = np.empty(0, np.int64)
+        for _ in range(100):
+            candidates = self.rng.integers(0, self.size, size=2 * batch)
+            ends = (candidates + length) % self.capacity
+            ok = (self.episode[ends] == self.episode[candidates]) & \
+                 (self.step[ends] == self.step[candidates] + length)
+            chosen = np.concatenate([chosen, candidates[ok]])
+            if len(chosen) >= batch:
+                return chosen[:batch]
+        raise ValueError(f"not enough data for chunks of {length} steps "
+                         f"({self.transitions} steps stored)")
+
+    def sample(self, batch: int) -> dict[str, np.ndarray]:
+        i = self._starts(batch, 1)
+        j = (i + 1) % self.capacity
+        return {"obs": self.obs[i], "action": self.action[i], "reward": self.reward[i],
+                "next_obs": self.obs[j], "terminated": self.terminated[i],
+                "truncated": self.truncated[i]}
+
+    def sample_sequences(self, batch: int, length: int) -> dict[str, np.ndarray]:
+        """``obs`` is ``(batch, length + 1, ...)``; the other keys are ``(batch, length, ...)``."""
+        start = self._starts(batch, length)
+        idx = (start[:, None] + np.arange(length + 1)) % self.capacity
+        steps = idx[:, :-1]
+        return {"obs": self.obs[idx], "action": self.action[steps], "reward": self.reward[steps],
+                "terminated": self.terminated[steps], "truncated": self.truncated[steps]}
+
+    _ARRAYS = ("obs", "action", "reward", "terminated", "truncated", "episode", "step")
+    _SCALARS = ("head", "size", "episodes", "open", "transitions")
+
+    def state_dict(self) -> dict:
+        state = {name: getattr(self, name)[: self.size].copy() for name in self._ARRAYS}
+        state.update({name: getattr(self, name) for name in self._SCALARS})
+        state["rng"] = self.rng.bit_generator.state
+        return state
+
+    def load_state_dict(self, state: dict) -> None:
+        for name in self._ARRAYS:
+            getattr(self, name)[: state["size"]] = state[name]
+        for name in self._SCALARS:
+            setattr(self, name, state[name])
+        self.rng.bit_generator.state = state["rng"]

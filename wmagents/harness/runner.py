@@ -1,0 +1,129 @@
+"""Runners: execute run specs on a backend and record finished runs in the store.
+
+``run_one`` is the unit of work (it runs in a worker process): build the env and the agent,
+train through the loop (resuming from ``<work_dir>/<run_id>/checkpoint.pt`` when present) and
+return a JSON-able result; the driver writes it to the store. Each run uses one torch thread
+and seeds torch with the run seed, so a spec gives the same numbers on every backend.
+``local`` runs specs in a spawn process pool; ``ray`` submits the same function to a Ray
+cluster (``address``; ``None`` starts a local one). With ``ray`` on several machines,
+``work_dir`` must be on storage every node sees, or interrupted runs restart from scratch.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import json
+import multiprocessing
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import gymnasium as gym
+from tqdm import tqdm
+
+import wmenvs  # noqa: F401  (registers the wmenvs IDs in worker processes)
+from wmagents.harness.loop import LoopConfig, train
+from wmagents.harness.provenance import provenance
+from wmagents.harness.spec import RunSpec, load_adapter
+from wmagents.harness.store import Store
+from wmagents.nn import resolve_device
+
+RESULT = "result.json"
+
+
+def run_one(spec: RunSpec, work_dir: str, device: str = "auto", progress: bool = False) -> dict:
+    import torch
+
+    run_dir = Path(work_dir) / spec.run_id
+    if (run_dir / RESULT).exists():  # finished but not yet recorded when the driver died
+        return json.loads((run_dir / RESULT).read_text())
+    torch.set_num_threads(1)
+    torch.manual_seed(spec.seed)
+    dev = str(resolve_device(device))
+    env = gym.make(spec.env_id)
+    agent = load_adapter(spec.agent).make_agent(env.observation_space, env.action_space,
+                                                seed=spec.seed, device=dev,
+                                                overrides=dict(spec.overrides))
+    loop = LoopConfig(spec.budget, spec.eval_every, spec.eval_episodes,
+                      checkpoint_every=max(spec.budget // 10, 1))
+    out = train(agent, lambda: gym.make(spec.env_id), spec.seed, loop, run_dir, progress,
+                desc=f"{spec.agent} {spec.env_id} s{spec.seed}")
+    result = {"run_id": spec.run_id, "spec": asdict(spec), "eval_points": out.eval_points,
+              "wall_time_s": out.wall_time_s, "resumed_from": out.resumed_from,
+              "agent_config": _jsonable(asdict(agent.config)),
+              "env_spec": _env_spec_json(env), "provenance": provenance(dev)}
+    env.close()
+    tmp = run_dir / (RESULT + ".tmp")
+    tmp.write_text(json.dumps(result))
+    os.replace(tmp, run_dir / RESULT)
+    return result
+
+
+def _jsonable(value):
+    return json.loads(json.dumps(value, default=repr))
+
+
+def _env_spec_json(env: gym.Env) -> str:
+    try:
+        return env.spec.to_json()
+    except (ValueError, TypeError):  # kwargs that JSON cannot hold
+        return json.dumps(_jsonable(asdict(env.spec)))
+
+
+@dataclass
+class SweepReport:
+    skipped: list[str] = field(default_factory=list)    # already finished
+    finished: list[str] = field(default_factory=list)   # ran (or resumed) to the end now
+    resumed: dict[str, int] = field(default_factory=dict)  # run id -> checkpoint step
+
+
+def run_sweep(specs: list[RunSpec], store: Store, work_dir: str | os.PathLike,
+              backend: str = "local", workers: int | None = None, address: str | None = None,
+              device: str = "auto", label: str = "") -> SweepReport:
+    """Run every spec not finished in ``store``; finished ones are skipped."""
+    if backend not in ("local", "ray"):
+        raise ValueError(f"backend must be 'local' or 'ray', got {backend!r}")
+    report = SweepReport()
+    todo = []
+    for spec in {s.run_id: s for s in specs}.values():  # de-duplicated, order kept
+        (report.skipped if store.status(spec.run_id) == "finished" else todo).append(spec)
+    todo_ids = [s.run_id for s in todo]
+    store.submit(todo, label)
+    work_dir = str(Path(work_dir).resolve())
+    results = (_run_ray(todo, work_dir, device, address) if backend == "ray"
+               else _run_local(todo, work_dir, device, workers))
+    with tqdm(total=len(todo), desc="runs", unit="run", disable=not todo) as bar:
+        for result in results:
+            store.record(result)
+            report.finished.append(result["run_id"])
+            if result["resumed_from"] is not None:
+                report.resumed[result["run_id"]] = result["resumed_from"]
+            bar.update(1)
+    report.finished.sort(key=todo_ids.index)
+    return report
+
+
+def _run_local(specs, work_dir, device, workers):
+    workers = max(1, min(workers or os.cpu_count() or 1, len(specs) or 1))
+    context = multiprocessing.get_context("spawn")
+    with cf.ProcessPoolExecutor(workers, mp_context=context) as pool:
+        futures = [pool.submit(run_one, s, work_dir, device, workers == 1) for s in specs]
+        for future in cf.as_completed(futures):
+            yield future.result()
+
+
+def _run_ray(specs, work_dir, device, address):
+    import ray
+
+    started_here = not ray.is_initialized()
+    if started_here:
+        ray.init(address=address, include_dashboard=False, log_to_driver=False)
+    remote = ray.remote(num_cpus=1, max_retries=0)(run_one)
+    pending = [remote.remote(s, work_dir, device) for s in specs]
+    try:
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            yield ray.get(done[0])
+    finally:
+        if started_here:
+            ray.shutdown()

@@ -1,0 +1,74 @@
+"""Run specs: what one training run is, and the id it hashes to.
+
+A spec names an agent adapter (a module exposing ``make_agent``), an env ID, a seed, the
+budget in env steps, the evaluation schedule and config overrides. Its id is a hash of its
+canonical JSON, so re-submitting the same spec finds the same run (finished: skipped;
+unfinished: resumed from its checkpoint).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import json
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    agent: str                # adapter module, e.g. "baselines.sac" (or "baselines/sac")
+    env_id: str
+    seed: int
+    budget: int               # env steps of training
+    eval_every: int
+    eval_episodes: int
+    overrides: dict = field(default_factory=dict)   # agent config fields
+
+    def __post_init__(self):
+        object.__setattr__(self, "agent", canonical_agent(self.agent))
+        json.dumps(self.overrides)  # overrides must be JSON data (they are hashed)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+
+    @property
+    def run_id(self) -> str:
+        return hashlib.sha256(self.to_json().encode()).hexdigest()[:16]
+
+    @classmethod
+    def from_json(cls, text: str) -> RunSpec:
+        return cls(**json.loads(text))
+
+
+def canonical_agent(agent: str) -> str:
+    """``baselines/sac``, ``baselines/sac/`` and ``baselines.sac`` all name one module; a path
+    outside any importable package stays an absolute path."""
+    name = agent.rstrip("/").removesuffix(".py").replace("/", ".")
+    try:
+        if importlib.util.find_spec(name) is not None:
+            return name
+    except (ImportError, ValueError):
+        pass
+    if Path(agent).exists():
+        return str(Path(agent).resolve())
+    raise ValueError(f"agent {agent!r}: neither an importable module {name!r} nor a path")
+
+def load_adapter(agent: str) -> ModuleType:
+    """Import the adapter module named by a (canonical) agent string."""
+    path = Path(agent)
+    if path.is_absolute():
+        file = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+        spec = importlib.util.spec_from_file_location(f"wmagents_adapter_{path.stem}", file)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+    else:
+        module = importlib.import_module(agent)
+    if not hasattr(module, "make_agent"):
+        raise ValueError(f"agent adapter {agent!r} defines no make_agent(observation_space, "
+                         "action_space, *, seed, device, overrides)")
+    return module

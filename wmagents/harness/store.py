@@ -1,0 +1,111 @@
+"""Results store: one embedded SQLite file (stdlib ``sqlite3``).
+
+``runs`` holds one row per run id with its spec and provenance; ``eval_points`` the learning
+curve. A run row is inserted as ``running`` on submission and completed, with all its curve
+points, in a single transaction by ``record``: a crash leaves either the old state or the whole
+new one, never torn rows (WAL journal, ``synchronous=FULL``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from pathlib import Path
+
+from wmagents.harness.spec import RunSpec
+
+DEFAULT_DB = Path(os.environ.get("WMAGENTS_DB", "results/results.sqlite"))
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    label TEXT NOT NULL DEFAULT '',
+    agent TEXT NOT NULL, env_id TEXT NOT NULL, seed INTEGER NOT NULL, budget INTEGER NOT NULL,
+    spec_json TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('running', 'finished')),
+    submitted_at REAL NOT NULL, finished_at REAL,
+    final_return REAL, final_success REAL, wall_time_s REAL, device TEXT,
+    package_version TEXT, git_sha TEXT, agent_config_json TEXT, env_spec_json TEXT,
+    provenance_json TEXT
+);
+CREATE TABLE IF NOT EXISTS eval_points (
+    run_id TEXT NOT NULL REFERENCES runs(run_id),
+    step INTEGER NOT NULL,
+    mean_return REAL NOT NULL, std_return REAL NOT NULL, returns_json TEXT NOT NULL,
+    mean_length REAL NOT NULL, success_rate REAL,
+    PRIMARY KEY (run_id, step)
+);
+"""
+
+
+class Store:
+    def __init__(self, path: str | os.PathLike = DEFAULT_DB):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(self.path, timeout=60)
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=FULL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        with self.conn:
+            self.conn.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def status(self, run_id: str) -> str | None:
+        row = self.conn.execute("SELECT status FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        return row["status"] if row else None
+
+    def submit(self, specs: list[RunSpec], label: str = "") -> None:
+        """Insert ``running`` rows for specs not seen before (one transaction)."""
+        with self.conn:
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO runs (run_id, label, agent, env_id, seed, budget, "
+                "spec_json, status, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?)",
+                [(s.run_id, label, s.agent, s.env_id, s.seed, s.budget, s.to_json(), time.time())
+                 for s in specs])
+
+    def record(self, result: dict) -> None:
+        """Write a finished run (its curve and final score) atomically."""
+        prov = result["provenance"]
+        final = result["eval_points"][-1]
+        with self.conn:
+            self.conn.execute("DELETE FROM eval_points WHERE run_id = ?", (result["run_id"],))
+            self.conn.executemany(
+                "INSERT INTO eval_points VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(result["run_id"], p["step"], p["mean_return"], p["std_return"],
+                  json.dumps(p["returns"]), p["mean_length"], p["success_rate"])
+                 for p in result["eval_points"]])
+            updated = self.conn.execute(
+                "UPDATE runs SET status = 'finished', finished_at = ?, final_return = ?, "
+                "final_success = ?, wall_time_s = ?, device = ?, package_version = ?, "
+                "git_sha = ?, agent_config_json = ?, env_spec_json = ?, provenance_json = ? "
+                "WHERE run_id = ?",
+                (time.time(), final["mean_return"], final["success_rate"],
+                 result["wall_time_s"], prov["device"], prov["package_version"], prov["git_sha"],
+                 json.dumps(result["agent_config"]), result["env_spec"], json.dumps(prov),
+                 result["run_id"])).rowcount
+            if updated != 1:
+                raise KeyError(f"run {result['run_id']} was never submitted")
+
+    def runs(self, label: str | None = None, status: str | None = "finished") -> list[dict]:
+        query, args = "SELECT * FROM runs WHERE 1=1", []
+        if label is not None:
+            query, args = query + " AND label = ?", args + [label]
+        if status is not None:
+            query, args = query + " AND status = ?", args + [status]
+        return [dict(r) for r in self.conn.execute(query + " ORDER BY agent, env_id, seed", args)]
+
+    def curve(self, run_id: str) -> list[dict]:
+        rows = self.conn.execute("SELECT * FROM eval_points WHERE run_id = ? ORDER BY step",
+                                 (run_id,))
+        return [dict(r) | {"returns": json.loads(r["returns_json"])} for r in rows]
