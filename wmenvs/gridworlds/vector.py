@@ -61,6 +61,7 @@ class GridNavigationVectorEnv(VectorEnv):
         self._elapsed = np.zeros(n, dtype=np.int64)
         self._needs_reset = np.zeros(n, dtype=bool)  # NEXT_STEP: finished last step
         self._all = np.ones(n, dtype=bool)
+        self._P_flat, self._num_actions = self.P.ravel(), self.P.shape[1]
         self._has_reset = False
 
     # ------------------------------------------------------------------ resets
@@ -93,8 +94,9 @@ class GridNavigationVectorEnv(VectorEnv):
 
     def _reset_envs(self, indices: np.ndarray, options: dict) -> None:
         if self._template.random_problems and not options:
-            for i in indices:
-                self._starts[i], self._goals[i] = draw_problem(self._rngs[i], self.world.num_cells)
+            num_cells, rngs = self.world.num_cells, self._rngs
+            problems = np.array([draw_problem(rngs[i], num_cells) for i in indices], dtype=np.int64)
+            self._starts[indices], self._goals[indices] = problems.reshape(-1, 2).T
         elif any(np.ndim(value) == 2 for value in options.values()):
             for i in indices:
                 self._starts[i], self._goals[i] = self._template._new_problem(self._env_options(options, i), None)
@@ -121,7 +123,7 @@ class GridNavigationVectorEnv(VectorEnv):
             raise RuntimeError("call reset() before step()")
         actions = self._check_actions(actions)
         rewards = np.where(self._cells == self._goals, 1.0, -1.0)
-        self._cells = self.P[self._cells, actions]
+        self._cells = self._P_flat.take(self._cells * self._num_actions + actions)
         self._elapsed += 1
         resetting = self._needs_reset
         if self.autoreset_mode == AutoresetMode.NEXT_STEP and resetting.any():
@@ -165,14 +167,14 @@ class GridNavigationVectorEnv(VectorEnv):
 
     # ------------------------------------------------------------------ outputs
     def _observations(self):
-        return self.observation_table[self._cells]
+        return np.take(self.observation_table, self._cells, axis=0)  # take: ~2x faster than fancy indexing
 
     @staticmethod
     def _index_observation(observations, i: int):
         return observations[i]
 
     def _infos(self, mask: np.ndarray) -> dict:
-        cells = self.world.coords[self._cells]
+        cells = np.take(self.world.coords, self._cells, axis=0)
         cells[~mask] = 0
         return {"cell": cells, "_cell": mask.copy()}
 
@@ -206,15 +208,15 @@ class GridPlanningVectorEnv(GridNavigationVectorEnv):
     single_env_class = GridPlanningEnv
 
     def _observations(self):
-        observation = self.observation_table[self._cells]
+        observation = np.take(self.observation_table, self._cells, axis=0)
         return {"observation": observation, "achieved_goal": observation.copy(),
-                "desired_goal": self.observation_table[self._goals]}
+                "desired_goal": np.take(self.observation_table, self._goals, axis=0)}
 
     @staticmethod
     def _index_observation(observations, i: int):
         return {key: value[i] for key, value in observations.items()}
 
     def _infos(self, mask: np.ndarray) -> dict:
-        goal_cells = self.world.coords[self._goals]
+        goal_cells = np.take(self.world.coords, self._goals, axis=0)
         goal_cells[~mask] = 0
         return {**super()._infos(mask), "goal_cell": goal_cells, "_goal_cell": mask.copy()}
