@@ -107,11 +107,12 @@ def main() -> None:
              f"`python benchmarks/bench_gridworlds.py --write` on {machine()}; median of {args.repeats} runs "
              f"({args.single_steps:,} single-env steps; {args.vector_steps:,} batched steps x {n:,} envs; "
              f"SyncVectorEnv {args.sync_steps} steps x {n:,} envs, one run). Targets: one env through "
-             f"`gym.make` >= {SINGLE_TARGET:,} steps/s; `vector_entry_point` at {n:,} envs >= {VECTOR_TARGET / 1e6:.0f}M steps/s.",
-             ]
+             f"`gym.make` >= {SINGLE_TARGET:,} steps/s; `vector_entry_point` at {n:,} envs "
+             f">= {VECTOR_TARGET / 1e6:.0f}M steps/s."]
     if args.note:
         lines.append(f"Load during the run: {args.note}")
-    lines += ["", f"| ID | one env, gym.make (steps/s) | vector_entry_point x{n} (steps/s) | SyncVectorEnv x{n} (steps/s) | targets met |",
+    lines += ["", f"| ID | one env, gym.make (steps/s) | vector_entry_point x{n} (steps/s) "
+                  f"| SyncVectorEnv x{n} (steps/s) | targets met |",
               "| --- | ---: | ---: | ---: | --- |"]
     for env_id, single, batched, sync in rows:
         met = "yes" if single >= SINGLE_TARGET and batched >= VECTOR_TARGET else "NO"

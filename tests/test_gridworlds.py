@@ -201,7 +201,8 @@ def test_vector_env_equals_sync_vector_env_step_for_step(env_id, mode):
 def test_default_make_vec_uses_the_batched_env_and_default_mode_matches_sync():
     envs = gym.make_vec("wmenvs/FourRooms-v0", num_envs=2)
     assert type(envs.unwrapped).__name__ == "GridNavigationVectorEnv"
-    assert envs.metadata["autoreset_mode"] == gym.vector.SyncVectorEnv([lambda: gym.make("wmenvs/FourRooms-v0")]).autoreset_mode
+    sync = gym.vector.SyncVectorEnv([lambda: gym.make("wmenvs/FourRooms-v0")])
+    assert envs.metadata["autoreset_mode"] == sync.autoreset_mode == AutoresetMode.NEXT_STEP
 
 
 def test_vector_env_rejects_bad_input():
@@ -209,7 +210,8 @@ def test_vector_env_rejects_bad_input():
     with pytest.raises(RuntimeError, match="reset"):
         envs.step(np.zeros(2, dtype=np.int64))
     envs.reset(seed=0)
-    for actions in (np.array([0, 5]), np.array([-1, 0]), np.array([0.5, 1.0]), np.zeros(3, dtype=int), np.array(["0", "1"])):
+    bad = (np.array([0, 5]), np.array([-1, 0]), np.array([0.5, 1.0]), np.zeros(3, dtype=int), np.array(["0", "1"]))
+    for actions in bad:
         with pytest.raises(ValueError, match="actions"):
             envs.step(actions)
     with pytest.raises(ValueError, match="reset_mask"):
@@ -282,7 +284,11 @@ def test_rgb_frame_shows_walls_agent_and_goal():
     env.reset(seed=0)
     frame = env.render()
     assert frame.shape == (11 * CELL_PIXELS, 11 * CELL_PIXELS, 3)
-    centre = lambda r, c: tuple(frame[r * CELL_PIXELS + CELL_PIXELS // 2, c * CELL_PIXELS + CELL_PIXELS // 2])  # noqa: E731
+    half = CELL_PIXELS // 2
+
+    def centre(r, c):
+        return tuple(frame[r * CELL_PIXELS + half, c * CELL_PIXELS + half])
+
     assert centre(10, 0) == AGENT and centre(0, 10) == GOAL
     wall, free = centre(5, 5), centre(4, 4)
     assert wall != free and centre(0, 5) == wall

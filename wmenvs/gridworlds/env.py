@@ -111,8 +111,11 @@ class GridNavigationEnv(gym.Env):
 
     def _new_problem(self, options: dict, rng: np.random.Generator | None) -> tuple[int, int]:
         """(start, goal) cells of a new episode; ``rng`` is used only by :attr:`random_problems` tasks."""
-        start = check_cell("options['start']", options["start"], self.world) if "start" in options else self._fixed_start
-        goal = check_cell("options['goal']", options["goal"], self.world) if "goal" in options else self._fixed_goal
+        start, goal = self._fixed_start, self._fixed_goal
+        if "start" in options:
+            start = check_cell("options['start']", options["start"], self.world)
+        if "goal" in options:
+            goal = check_cell("options['goal']", options["goal"], self.world)
         check_distinct(start, goal, self.world)
         return start, goal
 

@@ -87,7 +87,8 @@ class GridNavigationVectorEnv(VectorEnv):
         if mask is None:
             return self._all
         if not isinstance(mask, np.ndarray) or mask.dtype != np.bool_ or mask.shape != (self.num_envs,):
-            raise ValueError(f"options['reset_mask'] must be a bool numpy array of shape ({self.num_envs},), got {mask!r}")
+            raise ValueError(f"options['reset_mask'] must be a bool numpy array of shape ({self.num_envs},), "
+                             f"got {mask!r}")
         if not mask.any():
             raise ValueError("options['reset_mask'] must select at least one sub-env")
         return mask
@@ -112,7 +113,8 @@ class GridNavigationVectorEnv(VectorEnv):
         for key, value in options.items():
             if np.ndim(value) == 2:
                 if np.shape(value) != (self.num_envs, 2):
-                    raise ValueError(f"options[{key!r}] has shape {np.shape(value)}; expected (2,) or ({self.num_envs}, 2)")
+                    raise ValueError(f"options[{key!r}] has shape {np.shape(value)}; "
+                                     f"expected (2,) or ({self.num_envs}, 2)")
                 value = value[i]
             picked[key] = value
         return picked
