@@ -170,6 +170,9 @@ def rollout(envs, steps, seed, options=None):
     out = [envs.reset(seed=seed, options=options)]
     for t in range(steps):
         out.append(envs.step(rng.integers(0, 5, envs.num_envs)))
+        done = out[-1][2] | out[-1][3]
+        if envs.metadata["autoreset_mode"] == AutoresetMode.DISABLED and done.any():
+            out.append(envs.reset(options={"reset_mask": done}))
         if t == steps // 3:  # a partial reset in the middle
             mask = np.zeros(envs.num_envs, dtype=bool)
             mask[1] = True
@@ -186,7 +189,7 @@ def plain(tree):
     return tree
 
 
-@pytest.mark.parametrize("mode", [AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP])
+@pytest.mark.parametrize("mode", list(AutoresetMode))
 @pytest.mark.parametrize("env_id", POLICY_IDS + PLANNING_IDS)
 def test_vector_env_equals_sync_vector_env_step_for_step(env_id, mode):
     steps = int(2.4 * gym.spec(env_id).max_episode_steps)
@@ -203,6 +206,26 @@ def test_default_make_vec_uses_the_batched_env_and_default_mode_matches_sync():
     assert type(envs.unwrapped).__name__ == "GridNavigationVectorEnv"
     sync = gym.vector.SyncVectorEnv([lambda: gym.make("wmenvs/FourRooms-v0")])
     assert envs.metadata["autoreset_mode"] == sync.autoreset_mode == AutoresetMode.NEXT_STEP
+
+
+def test_disabled_autoreset_refuses_to_step_a_finished_env():
+    envs = gym.make_vec("wmenvs/GridWorldPlanning-v0", num_envs=2, vectorization_mode="vector_entry_point",
+                        autoreset_mode="Disabled", max_episode_steps=3)
+    envs.reset(seed=0)
+    for _ in range(3):
+        truncated = envs.step(np.array([STAY, STAY]))[3]
+    assert truncated.all()
+    with pytest.raises(RuntimeError, match="reset_mask"):
+        envs.step(np.array([STAY, STAY]))
+
+
+def test_vector_env_renders_every_sub_env():
+    envs = gym.make_vec("wmenvs/Torus-v0", num_envs=3, vectorization_mode="vector_entry_point", render_mode="rgb_array")
+    envs.reset(seed=0)
+    frames = envs.render()
+    single = gym.make("wmenvs/Torus-v0", render_mode="rgb_array")
+    single.reset(seed=0)
+    assert len(frames) == 3 and all(np.array_equal(frame, single.render()) for frame in frames)
 
 
 def test_vector_env_rejects_bad_input():

@@ -47,9 +47,10 @@ class GridNavigationEnv(gym.Env):
     episode seed, and stay fixed for a whole experiment.
 
     ## Rewards
-    +1 if the agent is on the goal when it acts, -1 otherwise (each state except the goal
-    yields -1 when exited). The best return is ``250 - 2 * distance(start, goal)``
-    (:attr:`optimal_return`).
+    +1 if the agent is on the goal when it acts, -1 otherwise (paper §4.3: "each state except
+    for the goal state yields a reward of -1 when exited"; reading STAY on the goal as +1 too is
+    this project's). The best return is ``250 - 2 * distance(start, goal)``
+    (:attr:`optimal_return`, computed for :attr:`episode_steps`, the registered length).
 
     ## Starting State
     Fixed ``start`` (``reset(options={"start": ..., "goal": ...})`` overrides for one episode).
@@ -62,8 +63,9 @@ class GridNavigationEnv(gym.Env):
     ``world`` ("GridWorld" | "FourRooms" | "Torus"), ``obs_dim`` (64), ``world_seed`` (0),
     ``obs_mean`` (0.0), ``start`` / ``goal`` as (row, col) (defaults per world, see
     ``docs/gridworlds.md``), ``render_mode`` (None | "rgb_array" | "human").
-    The paper fixes none of obs_dim, world_seed, obs_mean, start, goal: they are this
-    project's decisions. ``info["cell"]`` is the agent's (row, col).
+    Deviations: the paper fixes none of obs_dim, world_seed, obs_mean, start, goal, the
+    FourRooms wall cells or the action order; they are this project's decisions (spec
+    ``gridworlds.md``). ``info["cell"]`` is the agent's (row, col).
 
     Ground truth on the unwrapped env: :attr:`P` ``[cell, action] -> cell``,
     :attr:`observation_table` ``[cell]``, :attr:`distances` ``[cell, cell]`` (BFS),
@@ -184,7 +186,11 @@ class GridPlanningEnv(GridNavigationEnv):
     """Planning task: a new random start and goal every episode, goal-conditioned observation.
 
     ## Description
-    Same worlds, actions and rewards as :class:`GridNavigationEnv` (paper §4.4, Algorithm 2).
+    Same worlds as :class:`GridNavigationEnv`; every episode is a new problem (paper §4.4,
+    Algorithm 2).
+
+    ## Action Space
+    ``Discrete(5)`` as in :class:`GridNavigationEnv`.
 
     ## Observation Space
     ``Dict`` in the Gymnasium-Robotics goal convention: ``observation`` (the cell's vector as
@@ -193,6 +199,9 @@ class GridPlanningEnv(GridNavigationEnv):
 
     ## Rewards
     +1 if the agent is on the goal when it acts, -1 otherwise; best return ``50 - 2 * distance``.
+    The paper does not state the planning env's reward (its planner scores
+    ``exp(-||z - z_goal||)``); using the policy task's reward is this project's decision, as is
+    the Dict observation.
 
     ## Starting State
     Start and goal uniform over ordered pairs of distinct free cells, drawn from ``np_random``
