@@ -286,6 +286,7 @@ def test_planning_draws_are_uniform_over_distinct_pairs():
     ({"start": (2, 2), "goal": (2, 2)}, "start and goal must differ"),
     ({"render_mode": "ansi"}, "render_mode"),
 ])
+@pytest.mark.filterwarnings("ignore:.*render_mode='ansi'")  # gymnasium's own warning before ours raises
 def test_bad_kwargs_raise_value_error_naming_the_argument(kwargs, match):
     with pytest.raises(ValueError, match=match):
         gym.make("wmenvs/GridWorld-v0", **kwargs)
