@@ -199,6 +199,9 @@ def test_vector_env_equals_sync_vector_env_step_for_step(env_id, mode):
     assert batched.observation_space == sync.observation_space and batched.action_space == sync.action_space
     for seed in (0, 5):
         assert_same(plain(rollout(batched, steps, seed)), plain(rollout(sync, steps, seed)))
+        assert batched.np_random_seed == sync.np_random_seed
+        states = [[rng.bit_generator.state for rng in envs.np_random] for envs in (batched, sync)]
+        assert states[0] == states[1]
 
 
 def test_default_make_vec_uses_the_batched_env_and_default_mode_matches_sync():

@@ -55,6 +55,7 @@ class GridNavigationVectorEnv(VectorEnv):
 
         n = self.num_envs
         self._rngs: list[np.random.Generator | None] = [None] * n
+        self._seeds: list[int | None] = [None] * n
         self._cells = np.zeros(n, dtype=np.int64)
         self._starts = np.zeros(n, dtype=np.int64)
         self._goals = np.zeros(n, dtype=np.int64)
@@ -78,7 +79,7 @@ class GridNavigationVectorEnv(VectorEnv):
         indices = np.flatnonzero(mask)
         for i in indices:
             if seeds[i] is not None or self._rngs[i] is None:
-                self._rngs[i] = seeding.np_random(seeds[i])[0]
+                self._rngs[i], self._seeds[i] = seeding.np_random(seeds[i])
         self._reset_envs(indices, options)
         self._has_reset = True
         return self._observations(), self._infos(mask)
@@ -184,6 +185,16 @@ class GridNavigationVectorEnv(VectorEnv):
         if self.render_mode != "rgb_array":
             return None
         return tuple(draw_frame(self.world, cell, goal) for cell, goal in zip(self._cells, self._goals))
+
+    # ------------------------------------------------------------------ generators, as SyncVectorEnv
+    @property
+    def np_random(self) -> tuple[np.random.Generator | None, ...]:
+        """Each sub-env's generator (``None`` before its first reset)."""
+        return tuple(self._rngs)
+
+    @property
+    def np_random_seed(self) -> tuple[int | None, ...]:
+        return tuple(self._seeds)
 
     # ------------------------------------------------------------------ ground truth
     @property
