@@ -218,8 +218,10 @@ def test_disabled_autoreset_refuses_to_step_a_finished_env():
     for _ in range(3):
         truncated = envs.step(np.array([STAY, STAY]))[3]
     assert truncated.all()
+    cells = envs.agent_cells
     with pytest.raises(RuntimeError, match="reset_mask"):
-        envs.step(np.array([STAY, STAY]))
+        envs.step(np.array([RIGHT, RIGHT]))
+    assert np.array_equal(envs.agent_cells, cells)  # the refused step changed nothing
 
 
 def test_vector_env_renders_every_sub_env():
@@ -236,7 +238,8 @@ def test_vector_env_rejects_bad_input():
     with pytest.raises(RuntimeError, match="reset"):
         envs.step(np.zeros(2, dtype=np.int64))
     envs.reset(seed=0)
-    bad = (np.array([0, 5]), np.array([-1, 0]), np.array([0.5, 1.0]), np.zeros(3, dtype=int), np.array(["0", "1"]))
+    bad = (np.array([0, 5]), np.array([-1, 0]), np.array([0.5, 1.0]), np.array([np.inf, 0.0]),
+           np.zeros(3, dtype=int), np.array(["0", "1"]))
     for actions in bad:
         with pytest.raises(ValueError, match="actions"):
             envs.step(actions)

@@ -125,17 +125,17 @@ class GridNavigationVectorEnv(VectorEnv):
         if not self._has_reset:
             raise RuntimeError("call reset() before step()")
         actions = self._check_actions(actions)
+        resetting = self._needs_reset
+        if self.autoreset_mode == AutoresetMode.DISABLED and resetting.any():
+            raise RuntimeError(f"sub-envs {np.flatnonzero(resetting).tolist()} were stepped after their "
+                               "episode ended; reset them with options={'reset_mask': ...} first")
         rewards = np.where(self._cells == self._goals, 1.0, -1.0)
         self._cells = self._P_flat.take(self._cells * self._num_actions + actions)
         self._elapsed += 1
-        resetting = self._needs_reset
         if self.autoreset_mode == AutoresetMode.NEXT_STEP and resetting.any():
             indices = np.flatnonzero(resetting)
             self._reset_envs(indices, {})
             rewards[indices] = 0.0
-        elif self.autoreset_mode == AutoresetMode.DISABLED and resetting.any():
-            raise RuntimeError(f"sub-envs {np.flatnonzero(resetting).tolist()} were stepped after their "
-                               "episode ended; reset them with options={'reset_mask': ...} first")
         truncated = self._elapsed >= self.max_episode_steps
         terminated = np.zeros(self.num_envs, dtype=bool)
         infos = self._infos(self._all)
@@ -152,7 +152,7 @@ class GridNavigationVectorEnv(VectorEnv):
         if array.shape != (self.num_envs,):
             raise ValueError(f"actions have shape {array.shape}; expected ({self.num_envs},)")
         if array.dtype.kind not in "iu":
-            if array.dtype.kind != "f" or not np.array_equal(array, np.round(array)):
+            if array.dtype.kind != "f" or not np.isfinite(array).all() or not np.array_equal(array, np.round(array)):
                 raise ValueError(f"actions {array!r} are not integers")
             array = array.astype(np.int64)
         if array.min() < 0 or array.max() >= self.single_action_space.n:
