@@ -1,0 +1,73 @@
+"""``python -m wmagents.reproduce <paper> [options]``: rerun a paper's tables, ours beside theirs.
+
+Each paper module (``wmagents/reproduce/<paper>.py``) declares its tables and budget presets
+and exposes ``main(argv)``; it submits run specs through :mod:`wmagents.harness.runner` (so
+finished runs are skipped and interrupted ones resume) and prints :func:`comparison_table`.
+Budgets: ``smoke`` (seconds to minutes, CI), ``small`` (CPU hours), ``paper`` (the paper's
+own budget; a GPU for pixel world models).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from dataclasses import dataclass, field
+
+from wmagents.harness.stats import bootstrap_ci
+
+PAPERS = {
+    "planet": "wmagents.reproduce.planet",
+    "parsimonious": "wmagents.reproduce.parsimonious",
+}
+BUDGETS = ("smoke", "small", "paper")
+
+
+def add_common_arguments(parser: argparse.ArgumentParser, default_seeds: int | None = None) -> None:
+    """The options every paper entry shares."""
+    parser.add_argument("--budget", choices=BUDGETS, default="smoke")
+    parser.add_argument("--seeds", type=int, default=default_seeds,
+                        help="seeds per cell (default: the budget's)")
+    parser.add_argument("--backend", choices=("local", "ray"), default="local")
+    parser.add_argument("--address", default=None, help="Ray cluster address (ray backend)")
+    parser.add_argument("--workers", type=int, default=None, help="local processes (default: cores)")
+    parser.add_argument("--db", default="runs/wmagents.sqlite", help="SQLite results store")
+    parser.add_argument("--work-dir", default="runs/work", help="checkpoints and run folders")
+    parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+
+
+@dataclass
+class Cell:
+    """One table cell: the paper's number (or a word about it) and our per-seed values."""
+
+    paper: float | str | None
+    ours: list[float] = field(default_factory=list)
+
+
+def format_ours(values: list[float]) -> str:
+    """``mean +- half-width of the 95 % bootstrap CI (n=...)``; ``-`` when nothing ran."""
+    values = [v for v in values if v is not None and math.isfinite(v)]
+    if not values:
+        return "-"
+    mean, low, high = bootstrap_ci(values)
+    return f"{mean:.1f} +- {(high - low) / 2:.1f} (n={len(values)})"
+
+
+def format_paper(value: float | str | None) -> str:
+    if value is None:
+        return "-"
+    return value if isinstance(value, str) else f"{value:g}"
+
+
+def comparison_table(title: str, rows: list[str], columns: list[str],
+                     cells: dict[tuple[str, str], Cell]) -> str:
+    """A markdown table: one row per method, each column ``paper | ours`` for one task."""
+    header = "| method | " + " | ".join(f"{c} (paper) | {c} (ours)" for c in columns) + " |"
+    rule = "| --- |" + " ---: | ---: |" * len(columns)
+    lines = [f"### {title}", "", header, rule]
+    for row in rows:
+        parts = []
+        for column in columns:
+            cell = cells.get((row, column), Cell(None))
+            parts += [format_paper(cell.paper), format_ours(cell.ours)]
+        lines.append(f"| {row} | " + " | ".join(parts) + " |")
+    return "\n".join(lines)
