@@ -1,7 +1,7 @@
 """Steps per second of the six random-vector grid IDs (targets from issue 3).
 
 * one env through ``gym.make`` (all default wrappers: PassiveEnvChecker, OrderEnforcing,
-  TimeLimit), actions pre-drawn as Python ints, resets on truncation included — target 150k/s;
+  TimeLimit), actions pre-drawn from the seeded action space, resets included — target 150k/s;
 * the batched ``vector_entry_point`` env at 1,024 sub-envs, autoresets included — target 5M/s
   total; ``SyncVectorEnv`` over the same 1,024 envs for comparison.
 
@@ -11,11 +11,7 @@
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import re
-import statistics
-import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -23,24 +19,14 @@ import gymnasium as gym
 import numpy as np
 from tqdm import tqdm
 
-import wmenvs
+sys.path.insert(0, str(Path(__file__).parent))
+from common import RESULTS, machine, median_of, steps_per_second, write_section  # noqa: E402
+
+import wmenvs  # noqa: E402
 
 IDS = [entry.id for entry in wmenvs.list_envs("gridworld")]
-RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTION = "## GridWorlds"
 SINGLE_TARGET, VECTOR_TARGET = 150_000, 5_000_000
-
-
-def single_env_rate(env_id: str, steps: int) -> float:
-    env = gym.make(env_id)
-    env.reset(seed=0)
-    actions = np.random.default_rng(0).integers(0, 5, steps).tolist()
-    env.step(actions[0])  # warm-up, as above
-    start = time.perf_counter()
-    for action in actions:
-        if env.step(action)[3]:
-            env.reset()
-    return steps / (time.perf_counter() - start)
 
 
 def vector_rate(env_id: str, num_envs: int, steps: int, mode: str) -> float:
@@ -56,34 +42,6 @@ def vector_rate(env_id: str, num_envs: int, steps: int, mode: str) -> float:
     return rate
 
 
-def median_of(repeats: int, measure, *args) -> float:
-    """Median of ``repeats`` runs (other processes share the 2 cores)."""
-    return statistics.median(measure(*args) for _ in range(repeats))
-
-
-def machine() -> str:
-    try:
-        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-        model = re.search(r"Model name:\s*(.+)", lscpu).group(1).strip()
-    except (OSError, subprocess.CalledProcessError, AttributeError):
-        model = platform.processor() or "unknown CPU"
-    return f"{os.cpu_count()}-core {platform.machine()}, {model}"
-
-
-def write_section(text: str) -> None:
-    """Replace (or append) the GridWorlds section of RESULTS.md, creating the file if absent."""
-    if RESULTS.exists():
-        content = RESULTS.read_text()
-    else:
-        content = f"# Benchmark results\n\nMachine: {machine()}, no GPU. Numbers are what the scripts measured.\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(content):
-        content = pattern.sub(lambda _: text, content)
-    else:
-        content = content.rstrip("\n") + "\n\n" + text
-    RESULTS.write_text(content)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--single-steps", type=int, default=200_000)
@@ -97,7 +55,7 @@ def main() -> None:
 
     rows = []
     for env_id in tqdm(IDS, desc="gridworld benchmarks"):
-        single = median_of(args.repeats, single_env_rate, env_id, args.single_steps)
+        single = median_of(args.repeats, steps_per_second, env_id, args.single_steps)
         batched = median_of(args.repeats, vector_rate, env_id, args.num_envs, args.vector_steps, "vector_entry_point")
         sync = vector_rate(env_id, args.num_envs, args.sync_steps, "sync")
         rows.append((env_id, single, batched, sync))
@@ -120,7 +78,7 @@ def main() -> None:
     text = "\n".join(lines) + "\n"
     print(text)
     if args.write:
-        write_section(text)
+        write_section(SECTION, text)
         print(f"wrote the {SECTION!r} section of {RESULTS}")
 
 
