@@ -88,9 +88,57 @@ def _gridworld_entries() -> list[EnvEntry]:
             for world in GRID_WORLDS for suffix, stem, steps, extra_tags, what in tasks]
 
 
+# --------------------------------------------------------------------------- DeepMind Control
+# PlaNet's six tasks and VSG's twelve (13 distinct); any other suite task: wmenvs.dmc.DMCEnv.
+DMC_PLANET_TASKS = (("cartpole", "swingup"), ("reacher", "easy"), ("cheetah", "run"),
+                    ("finger", "spin"), ("ball_in_cup", "catch"), ("walker", "walk"))
+DMC_VSG_TASKS = (("cartpole", "swingup"), ("cheetah", "run"), ("finger", "spin"),
+                 ("finger", "turn_hard"), ("hopper", "stand"), ("pendulum", "swingup"),
+                 ("quadruped", "run"), ("quadruped", "walk"), ("reacher", "easy"),
+                 ("reacher", "hard"), ("walker", "run"), ("walker", "walk"))
+DMC_TASKS = tuple(dict.fromkeys(DMC_PLANET_TASKS + DMC_VSG_TASKS))
+
+
+def dmc_id(domain: str, task: str, pixels: bool = False) -> str:
+    """ID of a DMC task, e.g. ``wmenvs/DMC-cheetah-run-Pixels-v0``."""
+    return f"{NAMESPACE}/DMC-{domain}-{task}{'-Pixels' if pixels else ''}-v0"
+
+
+def _dmc_entries() -> list[EnvEntry]:
+    entries = []
+    for domain, task in DMC_TASKS:
+        papers = tuple(paper for paper, tasks in (("planet", DMC_PLANET_TASKS), ("vsg", DMC_VSG_TASKS))
+                       if (domain, task) in tasks)
+        for pixels in (False, True):
+            entries.append(EnvEntry(
+                id=dmc_id(domain, task, pixels), entry_point="wmenvs.dmc.env:DMCEnv",
+                max_episode_steps=1000,
+                kwargs={"domain": domain, "task": task, "pixels": pixels},
+                tags=(*papers, "dmc", "pixels" if pixels else "state"),
+                summary=f"dm_control {domain}-{task}, "
+                        + ("64x64x3 uint8 image, fast visual profile" if pixels else "flat float64 state"),
+            ))
+    return entries
+
+
+# --------------------------------------------------------------------------- MuJoCo locomotion (ALM)
+def _locomotion_entries() -> list[EnvEntry]:
+    rows = (("T-Ant", "TruncatedAnt", "MBPO's truncated Ant: Ant-v5, 27-dim obs (qpos[2:], qvel)"),
+            ("T-Humanoid", "TruncatedHumanoid",
+             "MBPO's truncated Humanoid: Humanoid-v5, 45-dim obs (qpos[2:], qvel), actions +-0.4"),
+            ("HalfCheetah", "HalfCheetah", "HalfCheetah-v5, 17-dim obs"),
+            ("Walker2d", "Walker2d", "Walker2d-v5 on the v2-v4 walker2d.xml (equal foot friction)"),
+            ("Hopper", "Hopper", "Hopper-v5, 11-dim obs"))
+    return [EnvEntry(id=f"{NAMESPACE}/{name}-v0", entry_point=f"wmenvs.locomotion:{cls}",
+                     max_episode_steps=1000, tags=("alm", "locomotion", "state"), summary=summary)
+            for name, cls, summary in rows]
+
+
 ENV_TABLE: tuple[EnvEntry, ...] = (
     *_shapeherd_entries(),
     *_gridworld_entries(),
+    *_dmc_entries(),
+    *_locomotion_entries(),
 )
 
 

@@ -13,7 +13,15 @@ Visual profiles
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
+
+# Mesa's llvmpipe (the CPU renderer behind EGL/OSMesa here) starts worker threads when it first
+# initialises; a process forked after that (AsyncVectorEnv's default start method) inherits the
+# initialised display without the threads and hangs on its first frame. Rasterising in the
+# calling thread avoids that; at 64x64 it costs nothing measurable. Set before any GL init.
+os.environ.setdefault("LP_NUM_THREADS", "0")
 
 VISUAL_PROFILES = ("fast", "original")
 

@@ -1,0 +1,109 @@
+"""DeepMind Control IDs: alignment with dm_control, layout, episode-end semantics, pixels.
+
+The generic battery (tests/test_battery.py) covers the Gymnasium contract of every ID; this
+file checks that the wmenvs env *is* the dm_control task.
+"""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from dm_control import suite
+
+import wmenvs
+from wmenvs.dmc import DMCEnv, flatten_observation
+from wmenvs.registration import DMC_TASKS, dmc_id
+
+
+@pytest.mark.parametrize("domain,task", DMC_TASKS, ids=[f"{d}-{t}" for d, t in DMC_TASKS])
+def test_full_episode_matches_dm_control(domain, task):
+    """Same seed, same actions: bit-identical observations and rewards for 1,000 steps, the
+    same episode end, and the next (unseeded) reset continues the same task RandomState."""
+    env = gym.make(dmc_id(domain, task))
+    reference = suite.load(domain, task, task_kwargs={"random": 42})
+    actions = np.random.default_rng(0).uniform(-1, 1, (1000, *env.action_space.shape)).astype(np.float32)
+    actions = np.clip(actions, env.action_space.low, env.action_space.high)
+
+    obs, _ = env.reset(seed=42)
+    np.testing.assert_array_equal(obs, flatten_observation(reference.reset().observation))
+    for t, action in enumerate(actions):
+        obs, reward, terminated, truncated, info = env.step(action)
+        expected = reference.step(action)
+        assert reward == expected.reward, f"step {t}"
+        np.testing.assert_array_equal(obs, flatten_observation(expected.observation), f"step {t}")
+        assert info["discount"] == expected.discount
+        assert (terminated or truncated) == expected.last(), f"step {t}"
+    assert truncated and not terminated and info["discount"] == 1.0
+    np.testing.assert_array_equal(env.reset()[0], flatten_observation(reference.reset().observation))
+    env.close()
+
+
+def test_observation_layout_follows_the_spec_order():
+    env = DMCEnv("walker", "walk")
+    assert [(key, s.start, s.stop) for key, s in env.observation_layout] == [
+        ("orientations", 0, 14), ("height", 14, 15), ("velocity", 15, 24)]
+    obs, _ = env.reset(seed=0)
+    raw = env._dm_env.task.get_observation(env.physics)
+    assert obs[14] == raw["height"] and np.array_equal(obs[15:], raw["velocity"])
+    assert env.observation_space.shape == (24,)
+
+
+def test_zero_discount_terminates_and_positive_discount_truncates():
+    env = DMCEnv("cartpole", "swingup")
+    env.reset(seed=0)
+    action = np.zeros(1, np.float32)
+    *_, terminated, truncated, info = env.step(action)
+    assert not terminated and not truncated and info["discount"] == 1.0
+    env._dm_env.task.get_termination = lambda physics: 0.0  # the task declares a failure
+    *_, terminated, truncated, info = env.step(action)
+    assert terminated and not truncated and info["discount"] == 0.0
+
+
+def test_generic_constructor_runs_any_suite_task():
+    env = gym.wrappers.TimeLimit(DMCEnv("acrobot", "swingup", pixels=True), 5)
+    obs, _ = env.reset(seed=1)
+    assert obs.shape == (64, 64, 3) and obs.dtype == np.uint8 and obs.std() > 0
+    for _ in range(5):
+        obs, reward, terminated, truncated, _ = env.step(env.action_space.sample())
+    assert truncated and 0.0 <= reward <= 1.0
+
+
+def test_pixels_use_quadruped_camera_2_and_size_kwargs():
+    assert DMCEnv("quadruped", "walk").camera == 2 and DMCEnv("walker", "walk").camera == 0
+    env = DMCEnv("cheetah", "run", pixels=True, width=48, height=32)
+    assert env.reset(seed=0)[0].shape == (32, 48, 3)
+
+
+def test_visual_profile_original_renders_the_model_look():
+    frames = {}
+    for profile in ("fast", "original"):
+        env = DMCEnv("cheetah", "run", pixels=True, visual_profile=profile)
+        frames[profile] = env.reset(seed=0)[0]
+        env.close()
+    assert not np.array_equal(frames["fast"], frames["original"])  # shadows, reflections, skybox
+
+
+@pytest.mark.parametrize("kwargs,name", [
+    (dict(domain="cheetah", task="fly"), "task"),
+    (dict(domain="cheetah", task="run", camera=7), "camera"),
+    (dict(domain="cheetah", task="run", width=0), "width"),
+    (dict(domain="cheetah", task="run", visual_profile="pretty"), "visual_profile"),
+    (dict(domain="cheetah", task="run", task_kwargs={"random": 3}), "random"),
+    (dict(domain="cheetah", task="run", render_mode="human"), "render_mode"),
+])
+def test_bad_arguments_raise_value_error_naming_them(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        DMCEnv(**kwargs)
+
+
+def test_reset_options_are_refused():
+    with pytest.raises(ValueError, match="options"):
+        DMCEnv("cheetah", "run").reset(options={"x": 1})
+
+
+def test_every_paper_task_is_registered_in_both_modalities():
+    ids = {entry.id for entry in wmenvs.list_envs("dmc")}
+    assert len(DMC_TASKS) == 13 and len(ids) == 26
+    for tag, count in (("planet", 6), ("vsg", 12)):
+        assert len([e for e in wmenvs.list_envs(tag) if "dmc" in e.tags and "state" in e.tags]) == count
