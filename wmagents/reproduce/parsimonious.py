@@ -1,0 +1,222 @@
+"""Saanum & Schulz, *Learning Parsimonious Dynamics for Generalization in RL*: Figures 3 and 4.
+
+``python -m wmagents.reproduce parsimonious [--figure 3|4] [--budget smoke|small|paper]
+[--seeds N] [--backend local|ray]``
+
+* Figure 3 (policy learning, §4.3): discrete SAC over the latents of the parsimonious model,
+  of a beta-VAE, and on raw observations (Baseline), on GridWorld / FourRooms / Torus for
+  200 / 500 / 250 episodes of 250 steps. Score: the total training return summed over
+  episodes (the paper's "total score summed over episodes"), per seed.
+* Figure 4 (planning, §4.4): the CEM planner with the parsimonious model, an RNN, an SSM and the
+  true dynamics on 30 planning problems per seed (``<World>Planning-v0``, 50 steps each; the
+  problems of seed ``s`` are the loop's training resets of run seed ``s``, identical for every
+  model). Score: the mean return over the 30 problems, per seed.
+
+The paper reports curves and bars only, so each table states the paper's *ordering* beside
+our mean +- 95 % bootstrap CI. Training returns are read from each run's ``metrics.jsonl``
+in ``--work-dir``; runs, provenance and evaluation points are in the SQLite store ``--db``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from wmagents.harness.runner import run_sweep
+from wmagents.harness.spec import RunSpec
+from wmagents.harness.store import Store
+from wmagents.reproduce import Cell, add_common_arguments, comparison_table
+
+WORLDS = ("GridWorld", "FourRooms", "Torus")
+POLICY_STEPS, PLANNING_STEPS = 250, 50
+SAC_AGENT = "wmagents.agents.parsimonious_sac"
+PLANNER_AGENT = "wmagents.agents.parsimonious_planning"
+FIG3_METHODS = {"Parsimonious (ours)": "parsimonious", "VAE": "vae", "Baseline (SAC)": "none"}
+FIG3_PAPER = {"Parsimonious (ours)": "1st (best total)", "VAE": "2nd", "Baseline (SAC)": "3rd"}
+FIG4_MODELS = {"Parsimonious (ours)": "parsimonious", "RNN": "rnn", "SSM": "ssm",
+               "True dynamics": "true"}
+FIG4_PAPER = {"Parsimonious (ours)": "best learnt model", "RNN": "below ours",
+              "SSM": "below ours", "True dynamics": "top (red line)"}
+
+BUDGETS = {
+    # the paper's budget: A.2, A.5-A.7, §4.3 (10 seeds)
+    "paper": {"seeds": 10, "episodes": {"GridWorld": 200, "FourRooms": 500, "Torus": 250},
+              "sac": {"hidden": [800, 800]}, "model": {"model_hidden": [1200, 1200]},
+              "planner": {}, "tasks": 30},
+    # CPU hours: about half the episodes, 256-unit nets, a 10x smaller CEM (J=200, K=40, I=5)
+    "small": {"seeds": 2, "episodes": {"GridWorld": 100, "FourRooms": 150, "Torus": 100},
+              "sac": {"hidden": [256, 256]}, "model": {"model_hidden": [256, 256]},
+              "planner": {"candidates": 200, "top_k": 40, "iterations": 5,
+                          "dynamics_updates_per_episode": 25}, "tasks": 30},
+    # seconds per run (CI): checks the plumbing, not the science
+    "smoke": {"seeds": 1, "episodes": {"GridWorld": 2, "FourRooms": 2, "Torus": 2},
+              "sac": {"hidden": [32, 32], "batch_size": 32, "updates_per_episode": 2},
+              "model": {"model_hidden": [32, 32], "dynamics_updates_per_episode": 2,
+                        "dynamics_batch": 32},
+              "planner": {"candidates": 20, "top_k": 4, "iterations": 2, "horizon": 5,
+                          "dynamics_updates_per_episode": 2, "dynamics_batch": 32},
+              "tasks": 3},
+}
+
+
+def figure3_specs(budget: str, seeds: int) -> dict[tuple[str, str], list[RunSpec]]:
+    preset = BUDGETS[budget]
+    specs: dict[tuple[str, str], list[RunSpec]] = {}
+    for world in WORLDS:
+        steps = preset["episodes"][world] * POLICY_STEPS
+        sac = dict(preset["sac"])
+        if world == "FourRooms" and budget != "smoke":
+            sac["batch_size"] = 350                      # A.6: 350 in Four Rooms
+        for row, model in FIG3_METHODS.items():
+            overrides = {**sac, "model": model}
+            if model != "none":
+                overrides.update(preset["model"])
+            specs[row, world] = [RunSpec(SAC_AGENT, f"wmenvs/{world}-v0", seed, steps, steps, 1,
+                                         overrides) for seed in range(seeds)]
+    return specs
+
+
+def figure4_specs(budget: str, seeds: int) -> dict[tuple[str, str], list[RunSpec]]:
+    preset = BUDGETS[budget]
+    steps = preset["tasks"] * PLANNING_STEPS
+    specs: dict[tuple[str, str], list[RunSpec]] = {}
+    for world in WORLDS:
+        for row, model in FIG4_MODELS.items():
+            overrides = {**preset["planner"], "model": model, "tasks": preset["tasks"]}
+            if model == "true":
+                overrides = {k: v for k, v in overrides.items() if not k.startswith("dynamics")}
+                overrides["world"] = world
+            else:
+                overrides["model_hidden"] = preset["model"]["model_hidden"]
+            specs[row, world] = [RunSpec(PLANNER_AGENT, f"wmenvs/{world}Planning-v0", seed, steps,
+                                         steps, 1, overrides) for seed in range(seeds)]
+    return specs
+
+
+def training_returns(work_dir: str, spec: RunSpec) -> list[float]:
+    """Returns of the run's training episodes, in order (from its ``metrics.jsonl``)."""
+    path = Path(work_dir) / spec.run_id / "metrics.jsonl"
+    records = (json.loads(line) for line in path.read_text().splitlines())
+    return [r["return"] for r in records if r["kind"] == "train_episode"]
+
+
+def ordering(cells: dict[tuple[str, str], Cell], rows: list[str], world: str) -> str:
+    means = {row: np.mean(cells[row, world].ours) for row in rows if cells[row, world].ours}
+    return " > ".join(sorted(means, key=means.get, reverse=True))
+
+
+def plot_figure3(curves: dict, path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(WORLDS), figsize=(5 * len(WORLDS), 3.6))
+    for ax, world in zip(axes, WORLDS):
+        for row in FIG3_METHODS:
+            runs = np.array(curves[row, world], float)   # (seeds, episodes)
+            mean = runs.mean(0)
+            half = 1.96 * runs.std(0, ddof=1) / np.sqrt(len(runs)) if len(runs) > 1 else 0 * mean
+            x = np.arange(1, runs.shape[1] + 1)
+            ax.plot(x, mean, label=row)
+            ax.fill_between(x, mean - half, mean + half, alpha=0.25)
+        ax.set(title=world, xlabel="episode", ylabel="training return")
+    axes[0].legend()
+    fig.suptitle("Figure 3: policy learning (mean +- 95% CI over seeds)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_figure4(cells: dict, per_task: dict, path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, len(WORLDS), figsize=(5 * len(WORLDS), 7))
+    for col, world in enumerate(WORLDS):
+        learnt = [row for row in FIG4_MODELS if row != "True dynamics"]
+        means = [np.mean(cells[row, world].ours) for row in learnt]
+        stds = [np.std(cells[row, world].ours) for row in learnt]
+        axes[0, col].bar(range(len(learnt)), means, yerr=stds, capsize=4)
+        axes[0, col].axhline(np.mean(cells["True dynamics", world].ours), color="red",
+                             label="true dynamics")
+        axes[0, col].set_xticks(range(len(learnt)), learnt, fontsize=8)
+        axes[0, col].set(title=world, ylabel="mean return over tasks (std over seeds)")
+        for row in FIG4_MODELS:
+            tasks = np.array(per_task[row, world], float)    # (seeds, tasks)
+            axes[1, col].plot(np.arange(1, tasks.shape[1] + 1), tasks.mean(0), label=row,
+                              color="red" if row == "True dynamics" else None)
+        axes[1, col].set(xlabel="task", ylabel="return (mean over seeds)")
+    axes[0, 0].legend()
+    axes[1, 0].legend(fontsize=8)
+    fig.suptitle("Figure 4: planning")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def run_figure(figure: int, args, store: Store, out: Path) -> str:
+    specs = (figure3_specs if figure == 3 else figure4_specs)(args.budget, args.seeds)
+    label = f"parsimonious-fig{figure}-{args.budget}"
+    started = time.perf_counter()
+    run_sweep([s for group in specs.values() for s in group], store, args.work_dir,
+              args.backend, args.workers, args.address, args.device, label)
+    wall = time.perf_counter() - started
+    returns = {key: [training_returns(args.work_dir, s) for s in group]
+               for key, group in specs.items()}
+    rows = list(FIG3_METHODS if figure == 3 else FIG4_MODELS)
+    paper = FIG3_PAPER if figure == 3 else FIG4_PAPER
+    score = (lambda r: float(np.sum(r))) if figure == 3 else (lambda r: float(np.mean(r)))
+    cells = {key: Cell(paper[key[0]], [score(r) for r in runs]) for key, runs in returns.items()}
+    run_time = sum(r["wall_time_s"] or 0 for r in store.runs(label=label))
+    if figure == 3:
+        episodes = ", ".join(f"{w} {BUDGETS[args.budget]['episodes'][w]}" for w in WORLDS)
+        title = f"Figure 3: total training return summed over episodes ({episodes} episodes)"
+        plot_figure3(returns, out / f"figure3_{args.budget}.png")
+    else:
+        title = f"Figure 4: mean planning return over {BUDGETS[args.budget]['tasks']} problems"
+        plot_figure4(cells, returns, out / f"figure4_{args.budget}.png")
+    lines = [comparison_table(title, rows, list(WORLDS), cells), ""]
+    lines += [f"- {world}: ours ranks {ordering(cells, rows, world)}" for world in WORLDS]
+    if figure == 3:
+        best = {w: BUDGETS[args.budget]["episodes"][w] * optimal_return(w) for w in WORLDS}
+        lines.append("- best possible total: " + ", ".join(f"{w} {v}" for w, v in best.items()))
+    lines.append(f"- budget {args.budget}, {args.seeds} seed(s); sweep wall time {wall:.0f} s "
+                 f"(this call), summed run time {run_time:.0f} s; plot in {out}")
+    return "\n".join(lines)
+
+
+def optimal_return(world: str) -> int:
+    import gymnasium as gym
+    import wmenvs  # noqa: F401
+
+    env = gym.make(f"wmenvs/{world}-v0")
+    env.reset(seed=0)
+    return int(env.unwrapped.optimal_return)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m wmagents.reproduce parsimonious",
+                                     description=__doc__.split("\n\n")[0])
+    add_common_arguments(parser)
+    parser.add_argument("--figure", type=int, choices=(3, 4), action="append",
+                        help="3 (policy learning) and/or 4 (planning); default both")
+    parser.add_argument("--out", default="runs/parsimonious", help="folder for plots and tables")
+    args = parser.parse_args(argv)
+    args.seeds = args.seeds or BUDGETS[args.budget]["seeds"]
+    if args.seeds < 1:
+        parser.error(f"--seeds must be >= 1, got {args.seeds}")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    reports = []
+    with Store(args.db) as store:
+        for figure in args.figure or (3, 4):
+            reports.append(run_figure(figure, args, store, out))
+            print(reports[-1] + "\n", flush=True)
+    (out / f"tables_{args.budget}.md").write_text("\n\n".join(reports) + "\n")
+    return 0
+
