@@ -1,0 +1,114 @@
+"""CEM planner (continuous and categorical, batched) and the true-simulator adapters."""
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+
+import wmenvs  # noqa: F401
+from wmagents.agents.true_sim_cem import TrueSimCEM, TrueSimCEMConfig
+from wmagents.harness.loop import run_episode
+from wmagents.planners.cem import CEMConfig, cem_categorical, cem_continuous
+from wmagents.planners.true_sim import CopyRollout, MuJoCoRollout, TableRollout, simulator_for
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Small tensor ops on a loaded 2-core machine are far faster on one thread."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_continuous_cem_finds_the_optimum_of_a_quadratic_per_problem():
+    targets = torch.tensor([[0.3, -0.6], [-0.9, 0.1], [0.5, 2.0]])   # last: outside the box
+
+    def score(actions):  # (B, C, H, A) -> (B, C): -||a_h - target_b||^2 summed over h
+        return -(actions - targets[:, None, None]).pow(2).sum((-1, -2))
+
+    low, high = -torch.ones(2), torch.ones(2)
+    plan = cem_continuous(score, 3, low, high, CEMConfig(horizon=4),
+                          torch.Generator().manual_seed(0))
+    assert plan.shape == (3, 4, 2)
+    expected = targets.clamp(-1, 1)[:, None].expand(-1, 4, -1)
+    assert torch.allclose(plan, expected, atol=0.05)
+
+
+def test_categorical_cem_recovers_a_hidden_sequence_per_problem():
+    hidden = torch.tensor([[0, 4, 2, 2, 1, 3], [3, 3, 0, 1, 4, 4]])
+
+    def score(actions):  # number of steps matching the hidden sequence
+        return (actions == hidden[:, None]).sum(-1).float()
+
+    plan = cem_categorical(score, 2, 5, CEMConfig(horizon=6, candidates=300, top_k=30),
+                           generator=torch.Generator().manual_seed(0))
+    assert torch.equal(plan, hidden)
+
+
+def test_cem_config_rejects_bad_values():
+    with pytest.raises(ValueError, match="top_k"):
+        CEMConfig(candidates=10, top_k=20)
+    with pytest.raises(ValueError, match="horizon"):
+        CEMConfig(horizon=0)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_categorical_cem_with_the_true_table_solves_a_gridworld_problem(seed):
+    """Planning with the transition table walks a shortest path to the goal and stays there:
+    over 20 steps that scores 20 - 2 * distance (-1 per step off the goal, +1 on it)."""
+    env = gym.make("wmenvs/GridWorld-v0", start=(3, 3), goal=(6, 5), max_episode_steps=20)
+    env.reset(seed=seed)
+    inner = env.unwrapped
+    distance = int(inner.distances[inner.agent_cell, inner.goal_cell])
+    assert distance == 5
+    agent = TrueSimCEM(env, TrueSimCEMConfig(horizon=8, iterations=10, candidates=1000, top_k=100),
+                       seed=seed)
+    result = run_episode(agent, env, seed=seed, explore=False)
+    assert result["return"] == 20 - 2 * distance
+
+
+def _step_repeated(env, actions, repeat):
+    """Real return and last observation of ``actions``, each repeated ``repeat`` times."""
+    total, obs = 0.0, None
+    for action in actions:
+        for _ in range(repeat):
+            obs, reward, terminated, truncated, _ = env.step(action)
+            total += reward
+            if terminated or truncated:
+                return total, obs
+    return total, obs
+
+
+@pytest.mark.parametrize("env_id, repeat, adapter", [
+    ("wmenvs/DMC-cartpole-swingup-v0", 3, MuJoCoRollout),
+    ("wmenvs/DMC-ball_in_cup-catch-v0", 2, MuJoCoRollout),
+    ("wmenvs/GridWorld-v0", 2, TableRollout),
+    ("wmenvs/ShapeHerd-v0", 2, CopyRollout),
+])
+def test_true_simulator_returns_match_the_env_and_leave_it_untouched(env_id, repeat, adapter):
+    env, twin = gym.make(env_id), gym.make(env_id)   # twin: same actions, never planned on
+    env.reset(seed=7)
+    twin.reset(seed=7)
+    rng = np.random.default_rng(0)
+    if isinstance(env.action_space, gym.spaces.Discrete):
+        def sample(n):
+            return rng.integers(0, env.action_space.n, n)
+    else:
+        def sample(n):
+            return rng.uniform(-1, 1, (n, *env.action_space.shape)).astype(np.float32)
+    simulator = simulator_for(env, repeat)
+    assert isinstance(simulator, adapter)
+    for _ in range(3):
+        candidates = np.stack([sample(5) for _ in range(4)])
+        returns = simulator.returns(candidates)
+        index = int(rng.integers(4))
+        real, obs = _step_repeated(env, candidates[index], repeat)
+        _, twin_obs = _step_repeated(twin, candidates[index], repeat)
+        assert real == pytest.approx(returns[index], rel=1e-9, abs=1e-9)
+        assert np.array_equal(obs, twin_obs)
+
+
+def test_simulator_for_refuses_unknown_envs():
+    with pytest.raises(ValueError, match="no true-simulator adapter"):
+        simulator_for(gym.make("CartPole-v1"))

@@ -1,0 +1,113 @@
+"""The true simulator as a CEM scorer: per-family adapters that roll candidate action
+sequences out of a copy of the environment's *current* state (the "CEM + true simulator"
+oracle of PlaNet, Table 1). They read ``env.unwrapped``: the oracle sees what agents never may.
+
+Every adapter has ``returns(actions) -> np.ndarray`` (one return per candidate sequence,
+``actions`` of shape ``(candidates, horizon, ...)``; each planned action is applied
+``action_repeat`` times) and leaves the real environment exactly as it found it.
+
+* :class:`MuJoCoRollout` — dm_control tasks (``wmenvs/DMC-*``): the full integration state
+  (``mj_getState``, incl. time and solver warm start) is saved and restored around each
+  candidate, the task's own ``before_step / physics.step / after_step / get_reward`` run as
+  in ``dm_control.rl.control.Environment.step``, and a terminal step (discount 0) ends the
+  candidate's rollout.
+* :class:`TableRollout` — gridworlds: the transition table ``P`` and the goal cell, vectorised
+  over candidates (reward +1 on the goal, -1 elsewhere, as the env's ``step``).
+* :class:`CopyRollout` — any picklable env, e.g. ShapeHerd: a ``copy.deepcopy`` of the
+  unwrapped env (its pymunk world *and* its RNG) is stepped with the env's own ``step``.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import gymnasium as gym
+import mujoco
+import numpy as np
+
+
+class MuJoCoRollout:
+    def __init__(self, env: gym.Env, action_repeat: int = 1):
+        dm_env = env.unwrapped._dm_env
+        self.physics, self.task = dm_env.physics, dm_env.task
+        self.n_sub_steps, self.action_repeat = dm_env._n_sub_steps, action_repeat
+        model = self.physics.model.ptr
+        self._spec = mujoco.mjtState.mjSTATE_INTEGRATION
+        self._state = np.empty(mujoco.mj_stateSize(model, self._spec))
+
+    def _save(self) -> None:
+        mujoco.mj_getState(self.physics.model.ptr, self.physics.data.ptr, self._state, self._spec)
+
+    def _restore(self) -> None:
+        model, data = self.physics.model.ptr, self.physics.data.ptr
+        mujoco.mj_setState(model, data, self._state, self._spec)
+        mujoco.mj_forward(model, data)
+
+    def returns(self, actions: np.ndarray) -> np.ndarray:
+        self._save()
+        out = np.zeros(len(actions))
+        for c, sequence in enumerate(actions):
+            self._restore()
+            out[c] = self._rollout(sequence)
+        self._restore()
+        return out
+
+    def _rollout(self, sequence: np.ndarray) -> float:
+        total = 0.0
+        for action in sequence:
+            for _ in range(self.action_repeat):
+                self.task.before_step(action, self.physics)
+                self.physics.step(self.n_sub_steps)
+                self.task.after_step(self.physics)
+                total += float(self.task.get_reward(self.physics))
+                if self.task.get_termination(self.physics) == 0.0:
+                    return total
+        return total
+
+
+class TableRollout:
+    def __init__(self, env: gym.Env, action_repeat: int = 1):
+        self.env, self.action_repeat = env.unwrapped, action_repeat
+        self.table = np.asarray(self.env.P)
+
+    def returns(self, actions: np.ndarray) -> np.ndarray:
+        cell = np.full(len(actions), self.env.agent_cell)
+        goal, total = self.env.goal_cell, np.zeros(len(actions))
+        for step in np.asarray(actions, np.int64).T:
+            for _ in range(self.action_repeat):
+                total += np.where(cell == goal, 1.0, -1.0)
+                cell = self.table[cell, step]
+        return total
+
+
+class CopyRollout:
+    def __init__(self, env: gym.Env, action_repeat: int = 1):
+        self.env, self.action_repeat = env.unwrapped, action_repeat
+
+    def returns(self, actions: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(actions))
+        for c, sequence in enumerate(actions):
+            clone = copy.deepcopy(self.env)
+            for action in sequence:
+                done = False
+                for _ in range(self.action_repeat):
+                    _, reward, terminated, truncated, _ = clone.step(action)
+                    out[c] += reward
+                    if done := terminated or truncated:
+                        break
+                if done:
+                    break
+        return out
+
+
+def simulator_for(env: gym.Env, action_repeat: int = 1):
+    """The adapter for ``env``'s family; ValueError for envs none of them can roll out."""
+    inner = env.unwrapped
+    if hasattr(inner, "_dm_env"):
+        return MuJoCoRollout(env, action_repeat)
+    if hasattr(inner, "P") and hasattr(inner, "goal_cell"):
+        return TableRollout(env, action_repeat)
+    if hasattr(inner, "_world"):
+        return CopyRollout(env, action_repeat)
+    raise ValueError(f"no true-simulator adapter for {type(inner).__name__} "
+                     "(supported: dm_control tasks, gridworlds, ShapeHerd)")
