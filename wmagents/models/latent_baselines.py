@@ -22,8 +22,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from wmagents.models.parsimonious import (ParsimoniousDynamics, apply_transform, gaussian_kl,
-                                          std_from, transform_parts, transform_size)
+from wmagents.models.parsimonious import (LatentEncoder, ParsimoniousDynamics, apply_transform,
+                                          gaussian_kl, std_from, transform_parts,
+                                          transform_size)
 from wmagents.nn import mlp
 
 BASELINE_KINDS = ("vae", "rnn", "ssm")
@@ -34,7 +35,7 @@ def squared_error(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return (x - y).pow(2).sum(-1)
 
 
-class AffineLatentModel(nn.Module):
+class AffineLatentModel(LatentEncoder):
     def __init__(self, kind: str, obs_dim: int, n_actions: int, latent_dim: int = 15,
                  hidden: tuple[int, ...] = (1200, 1200), transform: str = "both",
                  beta: float = 1.0):
@@ -50,16 +51,6 @@ class AffineLatentModel(nn.Module):
                               n_params + (latent_dim if kind == "ssm" else 0))
         self.decoder = mlp(latent_dim, hidden, obs_dim)
         self.n_params = n_params
-
-    def encode_distribution(self, s: torch.Tensor):
-        out = self.encoder(s)
-        if not self.stochastic:
-            return out, None
-        mu, raw = out.chunk(2, -1)
-        return mu, std_from(raw)
-
-    def encode(self, s: torch.Tensor) -> torch.Tensor:
-        return self.encode_distribution(s)[0]
 
     def _transition(self, z: torch.Tensor, action: torch.Tensor):
         """``(T z, raw std head or None)``."""

@@ -114,7 +114,23 @@ def std_from(raw: torch.Tensor) -> torch.Tensor:
     return F.softplus(raw) + 1e-3
 
 
-class ParsimoniousDynamics(nn.Module):
+class LatentEncoder(nn.Module):
+    """``self.encoder`` gives ``z`` (deterministic) or ``(mu, raw std)`` (``self.stochastic``)."""
+
+    def encode_distribution(self, s: torch.Tensor):
+        """``(mu, std)``; ``std`` is None for the deterministic model."""
+        out = self.encoder(s)
+        if not self.stochastic:
+            return out, None
+        mu, raw = out.chunk(2, -1)
+        return mu, std_from(raw)
+
+    def encode(self, s: torch.Tensor) -> torch.Tensor:
+        """Latent state (the mean for the stochastic variant)."""
+        return self.encode_distribution(s)[0]
+
+
+class ParsimoniousDynamics(LatentEncoder):
     """Encoder f, posterior g, state-invariant prior g', transform decoder j (Figure 2)."""
 
     def __init__(self, obs_dim: int, n_actions: int, latent_dim: int = 15, code_dim: int = 15,
@@ -135,18 +151,6 @@ class ParsimoniousDynamics(nn.Module):
 
     def _one_hot(self, action: torch.Tensor) -> torch.Tensor:
         return F.one_hot(action.long(), self.n_actions).float()
-
-    def encode_distribution(self, s: torch.Tensor):
-        """``(mu, std)``; ``std`` is None for the deterministic model."""
-        out = self.encoder(s)
-        if not self.stochastic:
-            return out, None
-        mu, raw = out.chunk(2, -1)
-        return mu, std_from(raw)
-
-    def encode(self, s: torch.Tensor) -> torch.Tensor:
-        """Latent state (the mean for the stochastic variant)."""
-        return self.encode_distribution(s)[0]
 
     def prior_logits(self, action: torch.Tensor) -> torch.Tensor:
         """``p(h | a)``: a function of the action alone."""
