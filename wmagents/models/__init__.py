@@ -1,0 +1,1 @@
+"""World models and encoders shared by model-based agents."""

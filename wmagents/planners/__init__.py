@@ -1,0 +1,1 @@
+"""Planners: CEM over action sequences, and true-simulator scorers for it."""
