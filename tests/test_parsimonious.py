@@ -238,7 +238,7 @@ def test_true_dynamics_latent_space(world):
     z = oracle.encode(torch.tensor(table, dtype=torch.float32))
     for action in range(5):
         nxt = oracle.predict(z, torch.full((len(z),), action))
-        torch.testing.assert_close(nxt, z[torch.as_tensor(grid.P[:, action])])
+        torch.testing.assert_close(nxt, z[torch.tensor(grid.P[:, action])])
         # one move is one unit in the oracle's space (also across the torus seam)
         moved = grid.P[:, action] != np.arange(grid.num_cells)
         steps = torch.linalg.vector_norm(nxt - z, dim=-1)[torch.as_tensor(moved)]
