@@ -70,24 +70,6 @@ def _shapeherd_entries() -> list[EnvEntry]:
     return entries
 
 
-# --------------------------------------------------------------------------- Random-vector grids (parsimonious)
-GRID_WORLDS = ("GridWorld", "FourRooms", "Torus")
-
-
-def _gridworld_entries() -> list[EnvEntry]:
-    blurb = {"GridWorld": "11x11 grid with boundary walls", "FourRooms": "11x11 four rooms (104 cells)",
-             "Torus": "13x13 torus, every edge wraps"}
-    tasks = (  # (ID suffix, class stem, episode steps, extra tags, summary)
-        ("", "GridNavigation", 250, ("fixed-start",), "random-vector states, fixed start and goal (policy learning)"),
-        ("Planning", "GridPlanning", 50, ("planning",), "random distinct start and goal per reset, Dict goal observation"),
-    )
-    return [EnvEntry(id=f"{NAMESPACE}/{world}{suffix}-v0", entry_point=f"wmenvs.gridworlds.env:{stem}Env",
-                     vector_entry_point=f"wmenvs.gridworlds.vector:{stem}VectorEnv",
-                     max_episode_steps=steps, kwargs={"world": world},
-                     tags=("parsimonious", "gridworld", "state", *extra_tags), summary=f"{blurb[world]}, {what}")
-            for world in GRID_WORLDS for suffix, stem, steps, extra_tags, what in tasks]
-
-
 # --------------------------------------------------------------------------- DeepMind Control
 # PlaNet's six tasks and VSG's twelve (13 distinct); any other suite task: wmenvs.dmc.DMCEnv.
 DMC_PLANET_TASKS = (("cartpole", "swingup"), ("reacher", "easy"), ("cheetah", "run"),
@@ -134,11 +116,54 @@ def _locomotion_entries() -> list[EnvEntry]:
             for name, cls, summary in rows]
 
 
+# --------------------------------------------------------------------------- Random-vector grids (parsimonious)
+GRID_WORLDS = ("GridWorld", "FourRooms", "Torus")
+
+
+def _gridworld_entries() -> list[EnvEntry]:
+    blurb = {"GridWorld": "11x11 grid with boundary walls", "FourRooms": "11x11 four rooms (104 cells)",
+             "Torus": "13x13 torus, every edge wraps"}
+    tasks = (  # (ID suffix, class stem, episode steps, extra tags, summary)
+        ("", "GridNavigation", 250, ("fixed-start",), "random-vector states, fixed start and goal (policy learning)"),
+        ("Planning", "GridPlanning", 50, ("planning",), "random distinct start and goal per reset, Dict goal observation"),
+    )
+    return [EnvEntry(id=f"{NAMESPACE}/{world}{suffix}-v0", entry_point=f"wmenvs.gridworlds.env:{stem}Env",
+                     vector_entry_point=f"wmenvs.gridworlds.vector:{stem}VectorEnv",
+                     max_episode_steps=steps, kwargs={"world": world},
+                     tags=("parsimonious", "gridworld", "state", *extra_tags), summary=f"{blurb[world]}, {what}")
+            for world in GRID_WORLDS for suffix, stem, steps, extra_tags, what in tasks]
+
+
+# --------------------------------------------------------------------------- MuJoCo arms (DynE)
+MUJOCO_ARM_TASKS = (  # (task, class, family, summary)
+    ("ReacherVertical", "ReacherVerticalEnv", "reacher", "2-link arm in a vertical plane reaches a target"),
+    ("ReacherTurn", "ReacherTurnEnv", "reacher", "2-link arm turns a spinner's tip onto a target"),
+    ("ReacherPush", "ReacherPushEnv", "reacher", "2-link arm pushes a cube onto a target"),
+    ("Pusher", "PusherEnv", "7dof", "7-DoF arm pushes a puck onto a goal (Gym Pusher)"),
+    ("Striker", "StrikerEnv", "7dof", "7-DoF arm strikes a ball into a goal (Gym Striker)"),
+    ("Thrower", "ThrowerEnv", "7dof", "7-DoF arm throws a ball into a tray (Gym Thrower)"),
+)
+
+
+def _mujoco_arm_entries() -> list[EnvEntry]:
+    entries = []
+    for task, cls, family, summary in MUJOCO_ARM_TASKS:
+        for pixels in (False, True):
+            entries.append(EnvEntry(
+                id=f"{NAMESPACE}/{task}{'Pixels' if pixels else ''}-v0",
+                entry_point=f"wmenvs.mujoco:{cls}", max_episode_steps=100,
+                kwargs={"obs_type": "pixels" if pixels else "state"},
+                tags=("dyne", family, "pixels" if pixels else "state"),
+                summary=summary + (", 64x64x3 uint8 image" if pixels else ", flat float64 state")))
+    return entries
+
+
 ENV_TABLE: tuple[EnvEntry, ...] = (
     *_shapeherd_entries(),
     *_gridworld_entries(),
     *_dmc_entries(),
     *_locomotion_entries(),
+    *_mujoco_arm_entries(),
 )
 
 
