@@ -79,12 +79,6 @@ class Store:
         prov = result["provenance"]
         final = result["eval_points"][-1]
         with self.conn:
-            self.conn.execute("DELETE FROM eval_points WHERE run_id = ?", (result["run_id"],))
-            self.conn.executemany(
-                "INSERT INTO eval_points VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(result["run_id"], p["step"], p["mean_return"], p["std_return"],
-                  json.dumps(p["returns"]), p["mean_length"], p["success_rate"])
-                 for p in result["eval_points"]])
             updated = self.conn.execute(
                 "UPDATE runs SET status = 'finished', finished_at = ?, final_return = ?, "
                 "final_success = ?, wall_time_s = ?, device = ?, package_version = ?, "
@@ -96,6 +90,12 @@ class Store:
                  result["run_id"])).rowcount
             if updated != 1:
                 raise KeyError(f"run {result['run_id']} was never submitted")
+            self.conn.execute("DELETE FROM eval_points WHERE run_id = ?", (result["run_id"],))
+            self.conn.executemany(
+                "INSERT INTO eval_points VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(result["run_id"], p["step"], p["mean_return"], p["std_return"],
+                  json.dumps(p["returns"]), p["mean_length"], p["success_rate"])
+                 for p in result["eval_points"]])
 
     def runs(self, label: str | None = None, status: str | None = "finished") -> list[dict]:
         query, args = "SELECT * FROM runs WHERE 1=1", []

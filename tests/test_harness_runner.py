@@ -1,0 +1,140 @@
+"""Runner: a SIGKILLed sweep resumes without redoing or losing work; ray == local."""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+from wmagents.harness.runner import run_sweep
+from wmagents.harness.spec import RunSpec
+from wmagents.harness.store import Store
+
+TINY = ["hidden=[32,32]", "batch_size=32", "updates_per_step=1", "updates_per_episode=0"]
+
+
+def write_suite(path, budget, seeds):
+    path.write_text(json.dumps({
+        "name": "runnertest", "version": 1, "description": "test", "seeds": seeds,
+        "tasks": [{"env_id": "wmenvs/GridWorld-v0", "budget": budget, "eval_every": 1000,
+                   "eval_episodes": 1}]}))
+    return path
+
+
+def evaluate_cmd(suite, db):
+    return [sys.executable, "-m", "leaderboard.evaluate", "--agent", "baselines/sac", "--suite",
+            str(suite), "--db", str(db), "--workers", "1", "--set", *TINY]
+
+
+def curves(db) -> dict:
+    with Store(db) as store:
+        return {r["seed"]: (r["final_return"], [(p["step"], p["returns"])
+                                                for p in store.curve(r["run_id"])])
+                for r in store.runs()}
+
+
+def test_sigkilled_sweep_resumes_without_redoing_or_losing_runs(tmp_path):
+    suite = write_suite(tmp_path / "suite.json", budget=2000, seeds=2)
+    killed_db, clean_db = tmp_path / "killed" / "r.sqlite", tmp_path / "clean" / "r.sqlite"
+    clean = subprocess.Popen(evaluate_cmd(suite, clean_db), stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)   # the reference, meanwhile
+    sweep = subprocess.Popen(evaluate_cmd(suite, killed_db), start_new_session=True,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    second_ckpt = None
+    try:
+        deadline = time.time() + 240
+        while time.time() < deadline and sweep.poll() is None:
+            finished = []
+            try:
+                with sqlite3.connect(killed_db) as conn:
+                    finished = conn.execute(
+                        "SELECT run_id FROM runs WHERE status = 'finished'").fetchall()
+            except sqlite3.OperationalError:   # not created yet
+                pass
+            ckpts = list((killed_db.parent / "runs").glob("*/checkpoint.pt"))
+            pending = [c for c in ckpts if (c.parent.name,) not in finished]
+            if len(finished) == 1 and pending:
+                second_ckpt = pending[0]
+                break
+            time.sleep(0.05)
+    finally:
+        os.killpg(sweep.pid, signal.SIGKILL)   # the sweep and its worker processes
+        sweep.wait()
+    assert second_ckpt is not None, "never saw one finished run and a checkpointed second one"
+    with sqlite3.connect(killed_db) as conn:
+        before = dict(conn.execute("SELECT run_id, finished_at FROM runs WHERE status='finished'"))
+        assert conn.execute("SELECT COUNT(*) FROM runs WHERE status='running'").fetchone()[0] == 1
+
+    rerun = subprocess.run(evaluate_cmd(suite, killed_db), capture_output=True, text=True,
+                           timeout=300)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert "1 runs trained (1 resumed from a checkpoint), 1 already finished" in rerun.stdout
+    log = (second_ckpt.parent / "metrics.jsonl").read_text().splitlines()
+    resumed = [json.loads(line) for line in log if '"resume"' in line]
+    assert len(resumed) == 1 and 0 < resumed[0]["step"] < 2000
+    with sqlite3.connect(killed_db) as conn:   # the finished run was not redone
+        after = dict(conn.execute("SELECT run_id, finished_at FROM runs"))
+    assert all(after[k] == v for k, v in before.items()) and len(after) == 2
+
+    assert clean.wait(300) == 0, clean.stderr.read()[-3000:]
+    assert curves(killed_db) == curves(clean_db), "the resumed run diverged from a clean one"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def ray_head():
+    """A real Ray head on loopback in its own session; SIGTERM to ``--block`` stops it all."""
+    pytest.importorskip("ray")
+    port = free_port()
+    temp_dir = tempfile.mkdtemp(prefix="wmray", dir="/tmp")  # short: Ray's sockets live there
+    head = subprocess.Popen(
+        ["ray", "start", "--head", "--block", "--node-ip-address=127.0.0.1", f"--port={port}",
+         "--num-cpus=2", "--include-dashboard=false", "--disable-usage-stats",
+         "--object-store-memory=100000000", f"--temp-dir={temp_dir}"],
+        start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    address = f"127.0.0.1:{port}"
+    deadline = time.time() + 120
+    while subprocess.run(["ray", "status", f"--address={address}"], capture_output=True,
+                         timeout=60).returncode != 0:
+        assert head.poll() is None and time.time() < deadline, "the Ray head did not start"
+        time.sleep(1)
+    yield address
+    head.send_signal(signal.SIGTERM)
+    try:
+        head.wait(60)
+    finally:
+        try:
+            os.killpg(head.pid, signal.SIGKILL)   # anything of this head still alive
+        except ProcessLookupError:
+            pass
+        shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def test_ray_backend_matches_local(tmp_path, ray_head):
+    specs = [RunSpec("baselines/sac", "wmenvs/GridWorld-v0", seed, 600, 300, 1,
+                     {"hidden": [32, 32], "batch_size": 32, "updates_per_step": 1})
+             for seed in (0, 1)]
+    results = {}
+    for backend, address in (("local", None), ("ray", ray_head)):
+        with Store(tmp_path / backend / "r.sqlite") as store:
+            report = run_sweep(specs, store, tmp_path / backend / "runs", backend=backend,
+                               workers=2, address=address)
+            assert sorted(report.finished) == sorted(s.run_id for s in specs)
+            results[backend] = {s.run_id: store.curve(s.run_id) for s in specs}
+            assert {r["device"] for r in store.runs()} == {"cpu"}
+    strip = lambda curve: [{k: v for k, v in p.items() if k != "run_id"} for p in curve]  # noqa: E731
+    for run_id in results["local"]:
+        assert strip(results["ray"][run_id]) == strip(results["local"][run_id])
+        assert len(results["local"][run_id]) == 3
