@@ -18,12 +18,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m leaderboard.show", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", type=Path, default=DEFAULT_DB)
-    parser.add_argument("--suite", help="only this suite")
+    parser.add_argument("--suite", help="only this suite (name or .json file)")
     parser.add_argument("--agent", help="only this agent")
     args = parser.parse_args(argv)
     if not args.db.exists():
         raise SystemExit(f"no results store at {args.db} (run python -m leaderboard.evaluate)")
     agent = canonical_agent(args.agent) if args.agent else None
+    only = load_suite(args.suite) if args.suite else None
     with Store(args.db) as store:
         groups = sorted({(r["label"], r["agent"]) for r in store.runs()})
         tables = []
@@ -31,9 +32,14 @@ def main(argv: list[str] | None = None) -> None:
             name, _, version = label.partition("@v")
             if not version:  # runs submitted outside a suite (e.g. the paper harness)
                 continue
-            if (args.suite and name != args.suite) or (agent and run_agent != agent):
+            if (only and name != only.name) or (agent and run_agent != agent):
                 continue
-            suite = load_suite(name)
+            try:
+                suite = only or load_suite(name)
+            except ValueError:
+                tables.append(f"### {label} — {run_agent}\n\n(suite {name!r} is not shipped; "
+                              "pass its file with --suite PATH.json)")
+                continue
             if str(suite.version) != version:
                 tables.append(f"### {label} — {run_agent}\n\n(suite {name} is now "
                               f"v{suite.version}; these runs follow an older protocol)")

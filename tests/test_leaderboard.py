@@ -1,0 +1,69 @@
+"""Leaderboard: suites as data, statistics, and the evaluate / show commands end to end."""
+
+import json
+
+import numpy as np
+import pytest
+
+from leaderboard import evaluate, show
+from leaderboard.suites import available, load_suite
+from wmagents.harness.store import Store
+from wmagents.harness.stats import bootstrap_ci, iqm, stratified_bootstrap_ci
+
+
+def test_iqm_and_intervals():
+    assert iqm([1, 2, 3, 4, 5, 6, 7, 100]) == pytest.approx(np.mean([3, 4, 5, 6]))
+    assert iqm([5.0]) == 5.0
+    point, low, high = bootstrap_ci([1.0, 2.0, 3.0, 10.0])
+    assert point == 4.0 and 1.0 <= low < point < high <= 10.0
+    assert bootstrap_ci([2.0, 2.0, 2.0]) == (2.0, 2.0, 2.0)
+    # stratified: "b" (one seed) is in every resample; "a" resamples to {0,0}, {0,1} or {1,1}
+    point, low, high = stratified_bootstrap_ci({"a": [0.0, 1.0], "b": [0.5]}, np.mean)
+    assert point == 0.5 and low == pytest.approx(1 / 6) and high == pytest.approx(5 / 6)
+
+
+def test_shipped_suites_are_valid():
+    assert "smoke" in available()
+    smoke = load_suite("smoke")
+    assert smoke.label == "smoke@v1" and smoke.seeds >= 1
+    for task in smoke.tasks:
+        assert task.budget > 0 and task.eval_episodes > 0
+        if task.score_range:
+            low, high = task.score_range
+            assert task.normalise(low) == 0 and task.normalise(high) == 1 and task.score_range_source
+    specs = smoke.specs("baselines/random", seeds=2)
+    assert len(specs) == 2 * len(smoke.tasks) and len({s.run_id for s in specs}) == len(specs)
+    with pytest.raises(ValueError, match="unknown suite 'nope'; available"):
+        load_suite("nope")
+
+
+def test_evaluate_then_show(tmp_path, capsys):
+    suite = tmp_path / "tiny.json"
+    suite.write_text(json.dumps({
+        "name": "tiny", "version": 1, "description": "test", "seeds": 2,
+        "tasks": [{"env_id": "wmenvs/GridWorld-v0", "budget": 300, "eval_every": 150,
+                   "eval_episodes": 1, "score_range": [-250, 210]}]}))
+    db = tmp_path / "r.sqlite"
+    argv = ["--agent", "baselines/random", "--suite", str(suite), "--db", str(db), "--workers", "2"]
+    evaluate.main(argv)
+    first = capsys.readouterr().out
+    assert "2 runs trained (0 resumed from a checkpoint), 0 already finished" in first
+    row = next(line for line in first.splitlines() if line.startswith("| wmenvs/GridWorld-v0"))
+    with Store(db) as store:
+        finals = [r["final_return"] for r in store.runs(label="tiny@v1")]
+    assert len(finals) == 2 and max(finals) < 0      # random never stays at the goal
+    mean = np.mean(finals)
+    assert row.startswith(f"| wmenvs/GridWorld-v0 | 2 | {mean:.1f} [{min(finals):.1f}, "
+                          f"{max(finals):.1f}] | {(mean + 250) / 460:.3f} [")
+    assert "IQM of normalised score: " in first
+
+    evaluate.main(argv + ["--seeds", "3"])        # two finished, one new
+    assert "1 runs trained (0 resumed from a checkpoint), 2 already finished" in capsys.readouterr().out
+
+    show.main(["--db", str(db)])                  # the suite file is not a shipped suite
+    assert "suite 'tiny' is not shipped" in capsys.readouterr().out
+    show.main(["--db", str(db), "--suite", str(suite), "--agent", "baselines/random"])
+    shown = capsys.readouterr().out
+    assert "| wmenvs/GridWorld-v0 | 3 |" in shown and "IQM of normalised score" in shown
+    with pytest.raises(SystemExit, match="no results store"):
+        show.main(["--db", str(tmp_path / "missing.sqlite")])
