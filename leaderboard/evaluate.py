@@ -63,6 +63,11 @@ def main(argv: list[str] | None = None) -> None:
               f"checkpoint), {len(report.skipped)} already finished; "
               f"{time.perf_counter() - started:.0f} s. Store: {args.db}\n")
         print(render_table(store, suite, specs[0].agent, [s.run_id for s in specs]))
+    if report.failed:
+        for run_id, error in report.failed.items():
+            print(f"run {run_id} failed: {error}")
+        raise SystemExit(f"{len(report.failed)} runs failed; re-run the command to retry them "
+                         f"(logs in {work_dir})")
 
 
 if __name__ == "__main__":

@@ -138,3 +138,13 @@ def test_ray_backend_matches_local(tmp_path, ray_head):
     for run_id in results["local"]:
         assert strip(results["ray"][run_id]) == strip(results["local"][run_id])
         assert len(results["local"][run_id]) == 3
+
+
+def test_a_failing_run_is_reported_and_the_others_finish(tmp_path):
+    good = RunSpec("baselines/random", "wmenvs/GridWorld-v0", 0, 300, 300, 1)
+    bad = RunSpec("baselines/random", "wmenvs/GridWorld-v0", 0, 300, 300, 1, {"nope": 1})
+    with Store(tmp_path / "r.sqlite") as store:
+        report = run_sweep([bad, good], store, tmp_path / "runs", workers=2)
+        assert report.finished == [good.run_id]
+        assert "unknown RandomConfig fields ['nope']" in report.failed[bad.run_id]
+        assert store.status(good.run_id) == "finished" and store.status(bad.run_id) == "running"

@@ -75,12 +75,14 @@ class SweepReport:
     skipped: list[str] = field(default_factory=list)    # already finished
     finished: list[str] = field(default_factory=list)   # ran (or resumed) to the end now
     resumed: dict[str, int] = field(default_factory=dict)  # run id -> checkpoint step
+    failed: dict[str, str] = field(default_factory=dict)   # run id -> error (not recorded)
 
 
 def run_sweep(specs: list[RunSpec], store: Store, work_dir: str | os.PathLike,
               backend: str = "local", workers: int | None = None, address: str | None = None,
               device: str = "auto", label: str = "") -> SweepReport:
-    """Run every spec not finished in ``store``; finished ones are skipped."""
+    """Run every spec not finished in ``store``; finished ones are skipped. A failing run is
+    reported in ``failed`` (its checkpoint kept) and does not stop the others."""
     if backend not in ("local", "ray"):
         raise ValueError(f"backend must be 'local' or 'ray', got {backend!r}")
     report = SweepReport()
@@ -93,12 +95,15 @@ def run_sweep(specs: list[RunSpec], store: Store, work_dir: str | os.PathLike,
     results = (_run_ray(todo, work_dir, device, address) if backend == "ray"
                else _run_local(todo, work_dir, device, workers))
     with tqdm(total=len(todo), desc="runs", unit="run", disable=not todo) as bar:
-        for result in results:
+        for run_id, result in results:
+            bar.update(1)
+            if isinstance(result, BaseException):
+                report.failed[run_id] = f"{type(result).__name__}: {result}"
+                continue
             store.record(result)
             report.finished.append(result["run_id"])
             if result["resumed_from"] is not None:
                 report.resumed[result["run_id"]] = result["resumed_from"]
-            bar.update(1)
     report.finished.sort(key=todo_ids.index)
     return report
 
@@ -107,9 +112,10 @@ def _run_local(specs, work_dir, device, workers):
     workers = max(1, min(workers or os.cpu_count() or 1, len(specs) or 1))
     context = multiprocessing.get_context("spawn")
     with cf.ProcessPoolExecutor(workers, mp_context=context) as pool:
-        futures = [pool.submit(run_one, s, work_dir, device, workers == 1) for s in specs]
+        futures = {pool.submit(run_one, s, work_dir, device, workers == 1): s.run_id
+                   for s in specs}
         for future in cf.as_completed(futures):
-            yield future.result()
+            yield futures[future], future.exception() or future.result()
 
 
 def _run_ray(specs, work_dir, device, address):
@@ -119,11 +125,15 @@ def _run_ray(specs, work_dir, device, address):
     if started_here:
         ray.init(address=address, include_dashboard=False, log_to_driver=False)
     remote = ray.remote(num_cpus=1, max_retries=0)(run_one)
-    pending = [remote.remote(s, work_dir, device) for s in specs]
+    ids = {remote.remote(s, work_dir, device): s.run_id for s in specs}
+    pending = list(ids)
     try:
         while pending:
-            done, pending = ray.wait(pending, num_returns=1)
-            yield ray.get(done[0])
+            (done,), pending = ray.wait(pending, num_returns=1)
+            try:
+                yield ids[done], ray.get(done)
+            except ray.exceptions.RayError as error:
+                yield ids[done], error
     finally:
         if started_here:
             ray.shutdown()
