@@ -20,20 +20,13 @@ from wmagents.models.rssm import LatentSizes, gaussian_kl, make_transition_model
 from wmagents.models.world_model import WorldModel, WorldModelConfig
 
 sys.path.insert(0, str(Path(__file__).parent))
+from test_cem import one_torch_thread  # noqa: E402,F401  (autouse fixture)
 from toy_envs import make_point_goal  # noqa: E402
 
 SMALL = LatentSizes(deter=16, stoch=4, hidden=16)
 TINY_AGENT = dict(deter=16, stoch=4, hidden=16, cnn_depth=4, reward_hidden=16, reward_layers=1,
                   batch_size=4, chunk_length=5, seed_episodes=1, updates_per_episode=2,
                   horizon=3, iterations=2, candidates=20, top_k=4)
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 class PixelDot(gym.Env):
