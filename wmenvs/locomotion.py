@@ -36,7 +36,20 @@ _REBUILT_FIELDS = ("model", "data", "mujoco_renderer")
 
 
 class _WmenvsLocomotion:
-    """Mixed in before a Gymnasium v5 class; ``FIXED`` are the options that define the task."""
+    """Mixed in before a Gymnasium v5 class; ``FIXED`` are the options that define the task.
+
+    Sections shared by the five tasks (each class adds its Description and Observation Space):
+
+    Action Space: the v5 env's ``Box(float32)`` of actuator ranges; NaN/inf/wrong shape or
+    dtype raise ``ValueError``, out-of-range values are clipped (wmenvs rule; v5 itself would
+    pass them to MuJoCo, which clamps to ``ctrlrange``, but charge the control cost on the raw
+    action; here the cost is charged on the clipped one).
+    Rewards, Starting State, Episode End: the v5 env's (see Gymnasium's docs and the module
+    docstring for the differences to v2); 1000-step ``TimeLimit`` from the registration.
+    Arguments: every v5 option except those in ``FIXED`` (``ValueError`` names a bad one);
+    ``render_mode`` in ``("rgb_array", "depth_array")``.
+    Version History: v0 (Gymnasium 1.4 v5 envs, mujoco 3.17.0).
+    """
 
     FIXED: dict = {}
     metadata = {"render_modes": RENDER_MODES}

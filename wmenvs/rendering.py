@@ -8,6 +8,12 @@ Visual profiles
 ---------------
 ``"fast"`` (default for pixel IDs): shadows, reflections, skybox and MSAA off. On a CPU
 (Mesa) these dominate the cost of a 64x64 frame; the task-relevant geometry is unchanged.
+It also tessellates more coarsely, because llvmpipe pays per vertex: spheres, capsules and
+cylinders with 12 slices x 8 stacks (MuJoCo's default 28 x 16) and plane geoms lit on a grid
+of at most 10 x 10 cells per half-extent (dm_control's quadruped floor is 100 x 100 m with a
+0.5 m grid, i.e. 160,000 quads). Measured per 64x64 frame here: quadruped 10.7 -> 1.2 ms,
+ball_in_cup 8.3 -> 1.0 ms; mean absolute pixel change <= 3.6 / 255 (floor shading and
+silhouette edges). The plane's third size is used for rendering only; physics is unchanged.
 ``"original"``: the model's own visual settings.
 """
 
@@ -24,6 +30,7 @@ import numpy as np
 os.environ.setdefault("LP_NUM_THREADS", "0")
 
 VISUAL_PROFILES = ("fast", "original")
+FAST_SLICES, FAST_STACKS, FAST_PLANE_CELLS = 12, 8, 10
 
 
 def check_visual_profile(profile: str) -> str:
@@ -37,6 +44,18 @@ def apply_visual_profile(model, profile: str) -> None:
     if check_visual_profile(profile) == "fast":
         model.vis.quality.shadowsize = 0
         model.vis.quality.offsamples = 0
+        model.vis.quality.numslices = min(model.vis.quality.numslices, FAST_SLICES)
+        model.vis.quality.numstacks = min(model.vis.quality.numstacks, FAST_STACKS)
+        _coarsen_plane_grids(model)
+
+
+def _coarsen_plane_grids(model) -> None:
+    """Grid spacing (``geom_size[:, 2]``, rendering only) of finite planes >= extent / N."""
+    import mujoco
+
+    planes = model.geom_type == mujoco.mjtGeom.mjGEOM_PLANE
+    extent = np.maximum(model.geom_size[planes, 0], model.geom_size[planes, 1])
+    model.geom_size[planes, 2] = np.maximum(model.geom_size[planes, 2], extent / FAST_PLANE_CELLS)
 
 
 class LazyRenderer:
