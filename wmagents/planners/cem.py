@@ -7,12 +7,11 @@ each step"), score them, refit mean and standard deviation to the ``top_k`` best
 
 Discrete actions (Saanum & Schulz, Algorithm 3): candidates are logit tensors
 ``w ~ N(mu, I)`` of shape ``(horizon, n_actions)``; an action sequence is drawn from
-``softmax(w)`` (by the Gumbel-max trick), and ``mu`` becomes the mean logits of the ``top_k`` best candidates. The
-returned plan is ``argmax softmax(mu)`` per step.
+``softmax(w)`` (by the Gumbel-max trick), and ``mu`` becomes the mean logits of the
+``top_k`` best candidates. The returned plan is ``argmax softmax(mu)`` per step.
 
-``score(actions)`` receives ``(batch, candidates, horizon, ...)`` actions (float for Box,
-int64 for Discrete) and returns ``(batch, candidates)`` returns; everything is NumPy or
-torch depending on what ``score`` wants, here always torch tensors on ``device``.
+``score(actions)`` receives ``(batch, candidates, horizon, ...)`` torch actions (float for
+Box, int64 for Discrete) and returns ``(batch, candidates)`` returns.
 """
 
 from __future__ import annotations
