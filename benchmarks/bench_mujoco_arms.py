@@ -1,44 +1,34 @@
 """Steps per second of the DynE arm IDs, single process, random actions, resets included.
 
-    python benchmarks/bench_mujoco_arms.py [--steps 3000] [--ids wmenvs/PusherPixels-v0 ...]
+    python benchmarks/bench_mujoco_arms.py [--steps 2000] [--repeats 3] [--ids ...] [--write]
     python benchmarks/bench_mujoco_arms.py --returns   # random / zero-action returns, seeds 0-19
 
-Prints markdown tables for ``benchmarks/RESULTS.md`` and ``docs/mujoco_arms.md``. Targets
-(issue 4): Reacher pixels >= 500 steps/s and Pusher pixels >= 250 steps/s at 64x64 on 2 cores.
+Prints markdown for ``benchmarks/RESULTS.md`` (``--write`` replaces its "MuJoCo arms" section)
+and ``docs/mujoco_arms.md``. Targets (issue 4): Reacher pixels >= 500 steps/s and Pusher
+pixels >= 250 steps/s at 64x64 on 2 cores.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import platform
-import time
 
 os.environ.setdefault("MUJOCO_GL", "egl")
 
 import gymnasium as gym  # noqa: E402
 import numpy as np  # noqa: E402
-from tqdm import tqdm  # noqa: E402
+
+from common import load_average, machine, median_of, steps_per_second, write_section  # noqa: E402
 
 import wmenvs  # noqa: E402
 
-TARGETS = {"wmenvs/ReacherVerticalPixels-v0": 500, "wmenvs/PusherPixels-v0": 250}
+SECTION = "## MuJoCo arms (DynE Reacher family and 7-DoF family)"
+TARGETS = {"Reacher": 500, "Pusher": 250}  # pixel IDs whose task name starts with the key
 
 
-def steps_per_second(env_id: str, steps: int, visual_profile: str = "fast") -> float:
-    env = gym.make(env_id, visual_profile=visual_profile)
-    env.action_space.seed(0)
-    env.reset(seed=0)
-    env.step(env.action_space.sample())  # create the renderer outside the timed loop
-    actions = [env.action_space.sample() for _ in range(steps)]
-    start = time.perf_counter()
-    for action in tqdm(actions, desc=env_id, leave=False):
-        _, _, terminated, truncated, _ = env.step(action)
-        if terminated or truncated:
-            env.reset()
-    elapsed = time.perf_counter() - start
-    env.close()
-    return steps / elapsed
+def target_of(env_id: str) -> int | None:
+    task = env_id.removeprefix("wmenvs/")
+    return next((rate for prefix, rate in TARGETS.items() if task.startswith(prefix) and "Pixels" in task), None)
 
 
 def mean_return(env_id: str, zero_action: bool, seeds=range(20)) -> tuple[float, float]:
@@ -58,34 +48,48 @@ def mean_return(env_id: str, zero_action: bool, seeds=range(20)) -> tuple[float,
     return float(np.mean(returns)), float(np.std(returns))
 
 
-def print_returns(ids: list[str]) -> None:
-    print("| ID | random policy | zero action |\n| --- | ---: | ---: |")
+def returns_table(ids: list[str]) -> str:
+    rows = ["| ID | random policy | zero action |", "| --- | ---: | ---: |"]
     for env_id in ids:
         cells = [f"{m:.1f} +- {s:.1f}" for m, s in (mean_return(env_id, zero) for zero in (False, True))]
-        print(f"| {env_id} | {cells[0]} | {cells[1]} |", flush=True)
+        rows.append(f"| `{env_id}` | {cells[0]} | {cells[1]} |")
+    return "\n".join(rows)
+
+
+def speed_section(ids: list[str], steps: int, repeats: int, profile: str) -> str:
+    header = (f"{SECTION}\n\n`python benchmarks/bench_mujoco_arms.py --steps {steps} --repeats {repeats}"
+              f"{'' if profile == 'fast' else ' --visual-profile ' + profile}` on {machine()}, "
+              f"MUJOCO_GL={os.environ['MUJOCO_GL']} (Mesa llvmpipe, LP_NUM_THREADS=0 from "
+              f"`wmenvs.rendering`), visual profile {profile}; one process through `gym.make`, random "
+              f"actions, resets included; median of {repeats} runs. Load average (1/5/15 min) at the "
+              f"start: {load_average()} on 2 cores. Targets (issue 4): Reacher pixels >= 500 steps/s, "
+              f"Pusher pixels >= 250 steps/s at 64x64.\n\n| ID | steps/s | target |\n| --- | ---: | --- |")
+    rows = [header]
+    for env_id in ids:
+        rate = median_of(repeats, steps_per_second, env_id, steps, visual_profile=profile)
+        target = target_of(env_id)
+        verdict = "" if target is None else f"{target}: {'met' if rate >= target else 'MISSED'}"
+        rows.append(f"| `{env_id}` | {rate:,.0f} | {verdict} |")
+        print(rows[-1], flush=True)
+    return "\n".join(rows) + "\n"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=3000)
+    parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=3, help="median over this many runs")
     parser.add_argument("--visual-profile", default="fast", choices=("fast", "original"))
     parser.add_argument("--ids", nargs="*", default=[e.id for e in wmenvs.list_envs("dyne")])
     parser.add_argument("--returns", action="store_true", help="returns of the state IDs instead")
+    parser.add_argument("--write", action="store_true", help="replace the section in RESULTS.md")
     args = parser.parse_args()
     if args.returns:
-        print_returns([e.id for e in wmenvs.list_envs("dyne") if "state" in e.tags])
+        print(returns_table([e.id for e in wmenvs.list_envs("dyne") if "state" in e.tags]))
         return
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-          f"MUJOCO_GL={os.environ['MUJOCO_GL']}, visual profile {args.visual_profile}, median of "
-          f"{args.repeats} x {args.steps} steps per ID, load average {os.getloadavg()}")
-    print("| ID | steps/s | target |\n| --- | ---: | ---: |")
-    for env_id in args.ids:
-        rate = float(np.median([steps_per_second(env_id, args.steps, args.visual_profile)
-                                for _ in range(args.repeats)]))
-        target = TARGETS.get(env_id)
-        verdict = "" if target is None else f"{target} ({'met' if rate >= target else 'MISSED'})"
-        print(f"| {env_id} | {rate:.0f} | {verdict} |", flush=True)
+    text = speed_section(args.ids, args.steps, args.repeats, args.visual_profile)
+    print(text)
+    if args.write:
+        write_section(SECTION, text)
 
 
 if __name__ == "__main__":
