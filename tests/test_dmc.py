@@ -88,6 +88,7 @@ def test_visual_profile_original_renders_the_model_look():
     (dict(domain="cheetah", task="fly"), "task"),
     (dict(domain="cheetah", task="run", camera=7), "camera"),
     (dict(domain="cheetah", task="run", width=0), "width"),
+    (dict(domain="cheetah", task="run", render_size=(240,)), "render_size"),
     (dict(domain="cheetah", task="run", visual_profile="pretty"), "visual_profile"),
     (dict(domain="cheetah", task="run", task_kwargs={"random": 3}), "random"),
     (dict(domain="cheetah", task="run", render_mode="human"), "render_mode"),
@@ -95,6 +96,22 @@ def test_visual_profile_original_renders_the_model_look():
 def test_bad_arguments_raise_value_error_naming_them(kwargs, name):
     with pytest.raises(ValueError, match=name):
         DMCEnv(**kwargs)
+
+
+def test_step_after_the_episode_end_needs_a_reset():
+    env = DMCEnv("pendulum", "swingup", task_kwargs={"time_limit": 0.04})  # 2 steps of 0.02 s
+    env.reset(seed=0)
+    action = np.zeros(1, np.float32)
+    assert env.step(action)[3] is False and env.step(action)[3] is True
+    with pytest.raises(RuntimeError, match="reset"):
+        env.step(action)
+    env.reset()
+    env.step(action)
+
+
+def test_seeds_beyond_32_bits_are_accepted_and_deterministic():
+    first = DMCEnv("cartpole", "swingup").reset(seed=2**40)[0]
+    np.testing.assert_array_equal(first, DMCEnv("cartpole", "swingup").reset(seed=2**40)[0])
 
 
 def test_reset_options_are_refused():

@@ -19,7 +19,9 @@ silhouette edges). The plane's third size is used for rendering only; physics is
 
 from __future__ import annotations
 
+import atexit
 import os
+import weakref
 
 import numpy as np
 
@@ -80,7 +82,11 @@ class LazyRenderer:
         model.vis.global_.offwidth = max(model.vis.global_.offwidth, self.width)
         model.vis.global_.offheight = max(model.vis.global_.offheight, self.height)
         apply_visual_profile(model, self.profile)
-        return mujoco.Renderer(model, height=self.height, width=self.width)
+        renderer = mujoco.Renderer(model, height=self.height, width=self.width)
+        # mujoco.egl terminates its display at exit; a renderer freed after that prints an
+        # EGLError. atexit runs last-registered first, so this closes ours before that.
+        atexit.register(_close_if_alive, weakref.ref(self))
+        return renderer
 
     @staticmethod
     def _disable_costly_scene_flags(scene) -> None:
@@ -99,3 +105,9 @@ class LazyRenderer:
         state = self.__dict__.copy()
         state["_renderer"] = None  # GL contexts do not pickle; the copy makes its own lazily
         return state
+
+
+def _close_if_alive(reference: weakref.ref) -> None:
+    renderer = reference()
+    if renderer is not None:
+        renderer.close()

@@ -65,7 +65,7 @@ class DMCEnv(gym.Env):
     ``domain``, ``task``: suite names (``suite.BENCHMARKING`` lists them). ``pixels``: image
     observations. ``width``, ``height``: image size (64). ``camera``: camera id (default
     above). ``visual_profile``: ``"fast"`` (default; shadows, reflections, skybox and MSAA off,
-    see :mod:`wmenvs.rendering`) or ``"original"`` (the model's own look, as
+    coarser tessellation, see :mod:`wmenvs.rendering`) or ``"original"`` (the model's own look, as
     ``physics.render``). ``render_size``: ``(height, width)`` of ``render()`` frames.
     ``task_kwargs``, ``environment_kwargs``: passed to ``suite.load`` (``random`` is owned by
     ``reset(seed)``).
@@ -93,8 +93,11 @@ class DMCEnv(gym.Env):
             raise ValueError("task_kwargs['random'] is not accepted: seed with reset(seed=...)")
         if render_mode not in (None, *self.metadata["render_modes"]):
             raise ValueError(f"render_mode={render_mode!r}; expected None or 'rgb_array'")
-        for name, size in (("width", width), ("height", height), *zip(("render_size",) * 2, render_size)):
-            if not isinstance(size, (int, np.integer)) or size < 1:
+        if not (isinstance(render_size, (tuple, list)) and len(render_size) == 2):
+            raise ValueError(f"render_size={render_size!r}; expected (height, width)")
+        for name, size in (("width", width), ("height", height), ("render_size", render_size[0]),
+                           ("render_size", render_size[1])):
+            if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
                 raise ValueError(f"{name}={size!r}; expected a positive integer")
         self.domain, self.task, self.pixels = domain, task, bool(pixels)
         self.render_mode = render_mode
@@ -108,6 +111,7 @@ class DMCEnv(gym.Env):
         self._pixel_renderer = LazyRenderer(width, height, visual_profile)
         self._frame_renderer = LazyRenderer(render_size[1], render_size[0], visual_profile)
         self._task_seeded = False
+        self._episode_over = True
         self.metadata = {**self.metadata, "render_fps": round(1.0 / self._dm_env.control_timestep())}
 
         spec = self._dm_env.action_spec()
@@ -129,18 +133,22 @@ class DMCEnv(gym.Env):
         super().reset(seed=seed)
         if options:
             raise ValueError(f"options={options!r}: DMC envs take no reset options")
-        if seed is not None:
-            self._dm_env.task.random.seed(seed)
+        if seed is not None:  # RandomState takes 32-bit seeds; larger ones go through np_random
+            self._dm_env.task.random.seed(seed if seed < 2**32 else int(self.np_random.integers(2**32)))
             self._task_seeded = True
         elif not self._task_seeded:
             self._dm_env.task.random.seed(int(self.np_random.integers(2**32)))
             self._task_seeded = True
         time_step = self._dm_env.reset()
+        self._episode_over = False
         return self._observe(time_step.observation), {}
 
     def step(self, action):
         action = validate_action(action, self.action_space)
+        if self._episode_over:  # dm_control would silently start a new episode instead
+            raise RuntimeError("the episode is over: call reset() before step()")
         time_step = self._dm_env.step(action)
+        self._episode_over = time_step.last()
         terminated = time_step.last() and time_step.discount == 0
         truncated = time_step.last() and not terminated
         info = {"discount": float(time_step.discount)}
