@@ -116,7 +116,7 @@ def plot_figure3(curves: dict, path: Path) -> None:
 
     fig, axes = plt.subplots(1, len(WORLDS), figsize=(5 * len(WORLDS), 3.6))
     for ax, world in zip(axes, WORLDS):
-        for row in FIG3_METHODS:
+        for row in (row for row in FIG3_METHODS if curves[row, world]):
             runs = np.array(curves[row, world], float)   # (seeds, episodes)
             mean = runs.mean(0)
             half = 1.96 * runs.std(0, ddof=1) / np.sqrt(len(runs)) if len(runs) > 1 else 0 * mean
@@ -146,7 +146,7 @@ def plot_figure4(cells: dict, per_task: dict, path: Path) -> None:
                              label="true dynamics")
         axes[0, col].set_xticks(range(len(learnt)), learnt, fontsize=8)
         axes[0, col].set(title=world, ylabel="mean return over tasks (std over seeds)")
-        for row in FIG4_MODELS:
+        for row in (row for row in FIG4_MODELS if per_task[row, world]):
             tasks = np.array(per_task[row, world], float)    # (seeds, tasks)
             axes[1, col].plot(np.arange(1, tasks.shape[1] + 1), tasks.mean(0), label=row,
                               color="red" if row == "True dynamics" else None)
@@ -159,15 +159,16 @@ def plot_figure4(cells: dict, per_task: dict, path: Path) -> None:
     plt.close(fig)
 
 
-def run_figure(figure: int, args, store: Store, out: Path) -> str:
+def run_figure(figure: int, args, store: Store, out: Path) -> tuple[str, bool]:
+    """Run (or skip) the figure's specs; the report text and whether every run finished."""
     specs = (figure3_specs if figure == 3 else figure4_specs)(args.budget, args.seeds)
     label = f"parsimonious-fig{figure}-{args.budget}"
     started = time.perf_counter()
-    run_sweep([s for group in specs.values() for s in group], store, args.work_dir,
-              args.backend, args.workers, args.address, args.device, label)
+    report = run_sweep([s for group in specs.values() for s in group], store, args.work_dir,
+                       args.backend, args.workers, args.address, args.device, label)
     wall = time.perf_counter() - started
-    returns = {key: [training_returns(args.work_dir, s) for s in group]
-               for key, group in specs.items()}
+    returns = {key: [training_returns(args.work_dir, s) for s in group
+                     if store.status(s.run_id) == "finished"] for key, group in specs.items()}
     rows = list(FIG3_METHODS if figure == 3 else FIG4_MODELS)
     paper = FIG3_PAPER if figure == 3 else FIG4_PAPER
     score = (lambda r: float(np.sum(r))) if figure == 3 else (lambda r: float(np.mean(r)))
@@ -187,7 +188,9 @@ def run_figure(figure: int, args, store: Store, out: Path) -> str:
         lines.append("- best possible total: " + ", ".join(f"{w} {v}" for w, v in best.items()))
     lines.append(f"- budget {args.budget}, {args.seeds} seed(s); sweep wall time {wall:.0f} s "
                  f"(this call), summed run time {run_time:.0f} s; plot in {out}")
-    return "\n".join(lines)
+    lines += [f"- FAILED run {run_id} (left out of the table): {error}"
+              for run_id, error in report.failed.items()]
+    return "\n".join(lines), not report.failed
 
 
 def optimal_return(world: str) -> int:
@@ -212,11 +215,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--seeds must be >= 1, got {args.seeds}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    reports = []
+    reports, ok = [], True
     with Store(args.db) as store:
         for figure in args.figure or (3, 4):
-            reports.append(run_figure(figure, args, store, out))
-            print(reports[-1] + "\n", flush=True)
+            text, figure_ok = run_figure(figure, args, store, out)
+            reports.append(text)
+            ok &= figure_ok
+            print(text + "\n", flush=True)
     (out / f"tables_{args.budget}.md").write_text("\n\n".join(reports) + "\n")
-    return 0
+    return 0 if ok else 1
 
