@@ -69,8 +69,10 @@ class PusherEnv(SevenDofEnv):
 
     ## Version History
     * v0 (wmenvs): MuJoCo 3 rewrite of Gym's Pusher-v2. Deviations: reward from the state after
-      the step; puck density 0.01 (Gymnasium v5's fix; 1e-5 lets the arm pass through it on
-      MuJoCo 3); the goal is a fixed body (the original had unused slides, so its qpos was 11
+      the step; puck density 10 (7.9 g): the original 1e-5 and Gymnasium v5's 0.01 both let
+      the fork pass through the puck on MuJoCo 3.17 (the slide damping's implicit integration
+      swallows the contact push; Gymnasium's Pusher-v5 moves it 6 mm where this one moves it
+      25 cm), while at 10 it still stops within one step once the fork lets go; the goal is a fixed body (the original had unused slides, so its qpos was 11
       long); the puck does not collide with the table (it rides on slides and contacts were
       frictionless, so nothing changes); the arm's small decorative geoms are omitted, which
       changes link inertia slightly; 64x64 pixels from a fixed camera with the fast profile.
