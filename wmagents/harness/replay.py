@@ -101,7 +101,7 @@ class ReplayBuffer:
     _SCALARS = ("head", "size", "episodes", "open", "transitions")
 
     def state_dict(self) -> dict:
-        state = {name: getattr(self, name)[: self.size].copy() for name in self._ARRAYS}
+        state = {name: getattr(self, name)[: self.size] for name in self._ARRAYS}
         state.update({name: getattr(self, name) for name in self._SCALARS})
         state["rng"] = self.rng.bit_generator.state
         return state
