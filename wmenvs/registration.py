@@ -109,7 +109,7 @@ def _locomotion_entries() -> list[EnvEntry]:
             ("T-Humanoid", "TruncatedHumanoid",
              "MBPO's truncated Humanoid: Humanoid-v5, 45-dim obs (qpos[2:], qvel), actions +-0.4"),
             ("HalfCheetah", "HalfCheetah", "HalfCheetah-v5, 17-dim obs"),
-            ("Walker2d", "Walker2d", "Walker2d-v5 on the v2-v4 walker2d.xml (equal foot friction)"),
+            ("Walker2d", "Walker2d", "Walker2d-v5 on the v2-v4 walker2d.xml (feet frictions 0.9 / 1.9)"),
             ("Hopper", "Hopper", "Hopper-v5, 11-dim obs"))
     return [EnvEntry(id=f"{NAMESPACE}/{name}-v0", entry_point=f"wmenvs.locomotion:{cls}",
                      max_episode_steps=1000, tags=("alm", "locomotion", "state"), summary=summary)
