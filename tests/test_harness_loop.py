@@ -109,23 +109,23 @@ def grid_sac(seed=0):
 def test_interrupted_run_resumes_to_the_identical_result(tmp_path, monkeypatch):
     torch.set_num_threads(1)
     make_env = lambda: gym.make("wmenvs/GridWorld-v0")  # noqa: E731
-    config = LoopConfig(budget=1000, eval_every=250, eval_episodes=1, checkpoint_every=250)
+    config = LoopConfig(budget=750, eval_every=250, eval_episodes=1, checkpoint_every=250)
     reference = train(grid_sac(), make_env, 0, config, tmp_path / "clean")
 
     agent = grid_sac()
     observe = agent.observe
 
-    def crash_at_800(t):
-        if agent.replay.transitions == 800:
+    def crash_at_600(t):
+        if agent.replay.transitions == 600:
             raise Interrupt
         return observe(t)
 
-    monkeypatch.setattr(agent, "observe", crash_at_800)
+    monkeypatch.setattr(agent, "observe", crash_at_600)
     with pytest.raises(Interrupt):
         train(agent, make_env, 0, config, tmp_path / "resumed")
     torch.manual_seed(12345)   # the resumed process starts from other RNG states
     resumed = train(grid_sac(seed=0), make_env, 0, config, tmp_path / "resumed")
-    assert resumed.resumed_from == 750    # the last checkpoint: the episode end at 750
+    assert resumed.resumed_from == 500    # the last checkpoint: the episode end at 500
     assert resumed.eval_points == reference.eval_points
     assert resumed.train_episodes == reference.train_episodes
     lines = lambda d: [ln for ln in (d / "metrics.jsonl").read_text().splitlines()  # noqa: E731
