@@ -26,6 +26,10 @@ def test_smoke_budget_prints_both_figures_and_skips_finished_runs(tmp_path, caps
     again = capsys.readouterr().out
     table = lambda text: text.split("### Figure 3")[1].split("\n- budget")[0]  # noqa: E731
     assert table(again) == table(first)
+    # --table-only runs nothing: on an empty store every cell is empty
+    empty = [a if a != str(tmp_path / "db.sqlite") else str(tmp_path / "empty.sqlite") for a in args]
+    assert dispatch(empty + ["--figure", "4", "--table-only"]) == 0
+    assert "0 of 12 runs finished" in capsys.readouterr().out
 
 
 def test_smoke_specs_follow_the_budget_table():

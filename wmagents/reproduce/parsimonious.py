@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from wmagents.harness.runner import run_sweep
+from wmagents.harness.runner import SweepReport, run_sweep
 from wmagents.harness.spec import RunSpec
 from wmagents.harness.store import Store
 from wmagents.reproduce import Cell, add_common_arguments, comparison_table
@@ -109,6 +109,10 @@ def ordering(cells: dict[tuple[str, str], Cell], rows: list[str], world: str) ->
     return " > ".join(sorted(means, key=means.get, reverse=True))
 
 
+def mean_or_nan(values: list[float]) -> float:
+    return float(np.mean(values)) if values else float("nan")
+
+
 def plot_figure3(curves: dict, path: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
@@ -139,10 +143,10 @@ def plot_figure4(cells: dict, per_task: dict, path: Path) -> None:
     fig, axes = plt.subplots(2, len(WORLDS), figsize=(5 * len(WORLDS), 7))
     for col, world in enumerate(WORLDS):
         learnt = [row for row in FIG4_MODELS if row != "True dynamics"]
-        means = [np.mean(cells[row, world].ours) for row in learnt]
-        stds = [np.std(cells[row, world].ours) for row in learnt]
+        means = [mean_or_nan(cells[row, world].ours) for row in learnt]
+        stds = [np.std(cells[row, world].ours) if cells[row, world].ours else 0.0 for row in learnt]
         axes[0, col].bar(range(len(learnt)), means, yerr=stds, capsize=4)
-        axes[0, col].axhline(np.mean(cells["True dynamics", world].ours), color="red",
+        axes[0, col].axhline(mean_or_nan(cells["True dynamics", world].ours), color="red",
                              label="true dynamics")
         axes[0, col].set_xticks(range(len(learnt)), learnt, fontsize=8)
         axes[0, col].set(title=world, ylabel="mean return over tasks (std over seeds)")
@@ -164,8 +168,10 @@ def run_figure(figure: int, args, store: Store, out: Path) -> tuple[str, bool]:
     specs = (figure3_specs if figure == 3 else figure4_specs)(args.budget, args.seeds)
     label = f"parsimonious-fig{figure}-{args.budget}"
     started = time.perf_counter()
-    report = run_sweep([s for group in specs.values() for s in group], store, args.work_dir,
-                       args.backend, args.workers, args.address, args.device, label)
+    todo = [s for group in specs.values() for s in group]
+    report = (SweepReport() if args.table_only else
+              run_sweep(todo, store, args.work_dir, args.backend, args.workers, args.address,
+                        args.device, label))
     wall = time.perf_counter() - started
     returns = {key: [training_returns(args.work_dir, s) for s in group
                      if store.status(s.run_id) == "finished"] for key, group in specs.items()}
@@ -186,6 +192,8 @@ def run_figure(figure: int, args, store: Store, out: Path) -> tuple[str, bool]:
     if figure == 3:
         best = {w: BUDGETS[args.budget]["episodes"][w] * optimal_return(w) for w in WORLDS}
         lines.append("- best possible total: " + ", ".join(f"{w} {v}" for w, v in best.items()))
+    finished = sum(len(r) for r in returns.values())
+    lines.append(f"- {finished} of {len(todo)} runs finished and tabulated")
     lines.append(f"- budget {args.budget}, {args.seeds} seed(s); sweep wall time {wall:.0f} s "
                  f"(this call), summed run time {run_time:.0f} s; plot in {out}")
     lines += [f"- FAILED run {run_id} (left out of the table): {error}"
@@ -209,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--figure", type=int, choices=(3, 4), action="append",
                         help="3 (policy learning) and/or 4 (planning); default both")
     parser.add_argument("--out", default="runs/parsimonious", help="folder for plots and tables")
+    parser.add_argument("--table-only", action="store_true",
+                        help="run nothing: tabulate the runs of these specs already finished")
     args = parser.parse_args(argv)
     args.seeds = args.seeds or BUDGETS[args.budget]["seeds"]
     if args.seeds < 1:
