@@ -87,7 +87,8 @@ def test_continuous_sac_learns_point_goal(tmp_path):
     random_score = evaluate(RandomAgent(make_env().observation_space,
                                         make_env().action_space, seed=0),
                             make_env(), 0, 10, 0)["mean_return"]
-    print("point goal: random", random_score, "SAC curve", [p["mean_return"] for p in result.eval_points])
+    print("point goal: random", random_score,
+          "SAC curve", [p["mean_return"] for p in result.eval_points])
     assert random_score < -8
     assert result.final["mean_return"] > -4, result.eval_points
     assert result.final["success_rate"] >= 0.9

@@ -103,7 +103,7 @@ def grid_sac(seed=0):
     env = gym.make("wmenvs/GridWorld-v0")
     return DiscreteSAC(env.observation_space, env.action_space,
                        DiscreteSACConfig(hidden=(32, 32), batch_size=32, updates_per_step=1),
-                       seed=seed)
+                       seed=seed, device="cpu")
 
 
 def test_interrupted_run_resumes_to_the_identical_result(tmp_path, monkeypatch):

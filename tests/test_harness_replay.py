@@ -21,7 +21,8 @@ def fill(buffer: ReplayBuffer, lengths: list[int], terminate_last: bool = True) 
         for t in range(length):
             end = t == length - 1
             buffer.add(Transition(frame(e, t), np.array([e, t], np.float32), float(100 * e + t),
-                                  frame(e, t + 1), end and terminate_last, end and not terminate_last))
+                                  frame(e, t + 1), end and terminate_last,
+                                  end and not terminate_last))
 
 
 def test_images_are_stored_once_as_uint8():
@@ -53,7 +54,8 @@ def test_sequences_stay_inside_episodes_across_ring_wrap():
     fill(buffer, [9, 15, 6, 11, 8])   # 54 slots: the ring has wrapped over the first episodes
     length = 7
     chunk = buffer.sample_sequences(300, length)
-    assert chunk["obs"].shape == (300, length + 1, 4, 4, 3) and chunk["action"].shape == (300, length, 2)
+    assert chunk["obs"].shape == (300, length + 1, 4, 4, 3)
+    assert chunk["action"].shape == (300, length, 2)
     e, t = chunk["obs"][:, :, 0, 0, 0].astype(int), chunk["obs"][:, :, 0, 0, 1].astype(int)
     assert (e == e[:, :1]).all(), "a chunk crossed an episode boundary"
     np.testing.assert_array_equal(np.diff(t, axis=1), 1)

@@ -30,7 +30,7 @@ def write_suite(path, budget, seeds):
 
 def evaluate_cmd(suite, db):
     return [sys.executable, "-m", "leaderboard.evaluate", "--agent", "baselines/sac", "--suite",
-            str(suite), "--db", str(db), "--workers", "1", "--set", *TINY]
+            str(suite), "--db", str(db), "--workers", "1", "--device", "cpu", "--set", *TINY]
 
 
 def curves(db) -> dict:
@@ -130,11 +130,14 @@ def test_ray_backend_matches_local(tmp_path, ray_head):
     for backend, address in (("local", None), ("ray", ray_head)):
         with Store(tmp_path / backend / "r.sqlite") as store:
             report = run_sweep(specs, store, tmp_path / backend / "runs", backend=backend,
-                               workers=2, address=address)
+                               workers=2, address=address, device="cpu")
             assert sorted(report.finished) == sorted(s.run_id for s in specs)
             results[backend] = {s.run_id: store.curve(s.run_id) for s in specs}
             assert {r["device"] for r in store.runs()} == {"cpu"}
-    strip = lambda curve: [{k: v for k, v in p.items() if k != "run_id"} for p in curve]  # noqa: E731
+
+    def strip(curve):
+        return [{k: v for k, v in p.items() if k != "run_id"} for p in curve]
+
     for run_id in results["local"]:
         assert strip(results["ray"][run_id]) == strip(results["local"][run_id])
         assert len(results["local"][run_id]) == 3

@@ -30,7 +30,8 @@ def test_shipped_suites_are_valid():
         assert task.budget > 0 and task.eval_episodes > 0
         if task.score_range:
             low, high = task.score_range
-            assert task.normalise(low) == 0 and task.normalise(high) == 1 and task.score_range_source
+            assert task.normalise(low) == 0 and task.normalise(high) == 1
+            assert task.score_range_source
     specs = smoke.specs("baselines/random", seeds=2)
     assert len(specs) == 2 * len(smoke.tasks) and len({s.run_id for s in specs}) == len(specs)
     with pytest.raises(ValueError, match="unknown suite 'nope'; available"):
@@ -58,7 +59,8 @@ def test_evaluate_then_show(tmp_path, capsys):
     assert "IQM of normalised score: " in first
 
     evaluate.main(argv + ["--seeds", "3"])        # two finished, one new
-    assert "1 runs trained (0 resumed from a checkpoint), 2 already finished" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "1 runs trained (0 resumed from a checkpoint), 2 already finished" in out
 
     show.main(["--db", str(db)])                  # the suite file is not a shipped suite
     assert "suite 'tiny' is not shipped" in capsys.readouterr().out

@@ -119,6 +119,9 @@ def train(agent: Agent, make_env: Callable[[], gym.Env], seed: int, config: Loop
         ckpt = torch.load(ckpt_path, weights_only=False)
         agent.load_state_dict(ckpt.pop("agent"))
         torch.set_rng_state(ckpt.pop("torch_rng"))
+        cuda_rng = ckpt.pop("cuda_rng")
+        if cuda_rng:
+            torch.cuda.set_rng_state_all(cuda_rng)
         s = ckpt
         resumed_from = s["step"]
     with open(metrics_path, "a+b") as f:
@@ -170,7 +173,9 @@ def train(agent: Agent, make_env: Callable[[], gym.Env], seed: int, config: Loop
             s["wall_time_s"] += time.perf_counter() - started
             started = time.perf_counter()
             _save_checkpoint(ckpt_path, {**s, "agent": agent.state_dict(),
-                                         "torch_rng": torch.get_rng_state()})
+                                         "torch_rng": torch.get_rng_state(),
+                                         "cuda_rng": torch.cuda.get_rng_state_all()
+                                         if torch.cuda.is_initialized() else None})
             next_checkpoint = (s["step"] // config.checkpoint_every + 1) * config.checkpoint_every
     bar.close()
     log.close()
