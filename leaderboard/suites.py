@@ -50,9 +50,10 @@ class Suite:
 
     def specs(self, agent: str, seeds: int | None = None,
               overrides: dict | None = None) -> list[RunSpec]:
+        """Seed-major order, so a process pool runs the tasks side by side."""
         return [RunSpec(agent, t.env_id, seed, t.budget, t.eval_every, t.eval_episodes,
                         dict(overrides or {}))
-                for t in self.tasks for seed in range(self.seeds if seeds is None else seeds)]
+                for seed in range(self.seeds if seeds is None else seeds) for t in self.tasks]
 
 
 def available() -> list[str]:
