@@ -18,15 +18,6 @@ TINY_SAC = SACConfig(hidden=(32, 32), batch_size=32, learning_starts=100)
 TINY_DSAC = DiscreteSACConfig(hidden=(32, 32), batch_size=32)
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """As in the runner: one thread per run (two threads on a loaded 2-core box are ~10x slower)."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 def build(kind: str, seed: int = 0):
     torch.manual_seed(seed)
     if kind == "sac":

@@ -12,15 +12,6 @@ from wmagents.planners.cem import CEMConfig, cem_categorical, cem_continuous
 from wmagents.planners.true_sim import CopyRollout, MuJoCoRollout, TableRollout, simulator_for
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Small tensor ops on a loaded 2-core machine are far faster on one thread."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def test_continuous_cem_finds_the_optimum_of_a_quadratic_per_problem():
     targets = torch.tensor([[0.3, -0.6], [-0.9, 0.1], [0.5, 2.0]])   # last: outside the box
 

@@ -107,7 +107,6 @@ def grid_sac(seed=0):
 
 
 def test_interrupted_run_resumes_to_the_identical_result(tmp_path, monkeypatch):
-    torch.set_num_threads(1)
     make_env = lambda: gym.make("wmenvs/GridWorld-v0")  # noqa: E731
     config = LoopConfig(budget=750, eval_every=250, eval_episodes=1, checkpoint_every=250)
     reference = train(grid_sac(), make_env, 0, config, tmp_path / "clean")

@@ -22,12 +22,8 @@ TINY = dict(latent_dim=6, hidden=(32, 32), transform="both", beta=0.5)
 
 
 @pytest.fixture(autouse=True)
-def one_torch_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
+def seeded_torch():
     torch.manual_seed(0)
-    yield
-    torch.set_num_threads(previous)
 
 
 def grid_batch(world="GridWorld", n=64, seed=0):

@@ -20,7 +20,6 @@ from wmagents.models.rssm import LatentSizes, gaussian_kl, make_transition_model
 from wmagents.models.world_model import WorldModel, WorldModelConfig
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_cem import one_torch_thread  # noqa: E402,F401  (autouse fixture)
 from toy_envs import make_point_goal  # noqa: E402
 
 SMALL = LatentSizes(deter=16, stoch=4, hidden=16)

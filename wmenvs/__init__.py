@@ -4,7 +4,15 @@
 ``gymnasium.make("wmenvs/ShapeHerd-v0")`` works. This package never imports torch.
 """
 
+import os
+import sys
 from importlib.metadata import PackageNotFoundError, version
+
+# Headless Linux (no DISPLAY): MuJoCo and dm_control would otherwise try GLFW, which needs a
+# screen, in every process that imports them (vector-env and runner workers too). EGL renders
+# without one; set MUJOCO_GL yourself (glfw, osmesa) to choose differently.
+if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
+    os.environ.setdefault("MUJOCO_GL", "egl")
 
 from wmenvs.registration import ENV_TABLE, EnvEntry, get_entry, list_envs, register_all
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import time
 from pathlib import Path
 
@@ -178,7 +177,6 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated rows to run: planet, oracle (default both)")
     parser.add_argument("--out", default="runs/planet", help="folder for the table and plots")
     args = parser.parse_args(argv)
-    os.environ.setdefault("MUJOCO_GL", "egl")   # headless pixels in the workers (osmesa elsewhere)
     args.seeds = args.seeds or BUDGETS[args.budget]["seeds"]
     rows = set(args.rows.split(","))
     if args.seeds < 1 or not rows <= {"planet", "oracle"}:
