@@ -133,7 +133,10 @@ def test_render_modes(env_id):
 @pytest.mark.parametrize("mode", ["sync", "async"])
 @pytest.mark.parametrize("env_id", ENV_IDS)
 def test_make_vec(env_id, mode):
-    envs = gym.make_vec(env_id, num_envs=2, vectorization_mode=mode)
+    # spawn: this test process has rendered before, and Mesa deadlocks in forks of such a
+    # process (wmenvs.rendering refuses that case with a RuntimeError, tested below)
+    kwargs = {"vector_kwargs": {"context": "spawn"}} if mode == "async" else {}
+    envs = gym.make_vec(env_id, num_envs=2, vectorization_mode=mode, **kwargs)
     obs, _ = envs.reset(seed=[1, 2])
     assert envs.single_observation_space.contains(batch_item(obs, 0))
     for _ in range(5):

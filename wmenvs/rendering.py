@@ -30,6 +30,10 @@ import numpy as np
 # initialised display without the threads and hangs on its first frame. Rasterising in the
 # calling thread avoids that; at 64x64 it costs nothing measurable. Set before any GL init.
 os.environ.setdefault("LP_NUM_THREADS", "0")
+# Mesa still has other internal threads (texture upload, shader compilation): a child forked
+# after its parent created a GL context can deadlock on its first context. We refuse that case
+# with a clear error instead of hanging; spawn/forkserver workers start clean.
+_GL_PROCESS: int | None = None  # pid of the process that created this module's first context
 
 VISUAL_PROFILES = ("fast", "original")
 FAST_SLICES, FAST_STACKS, FAST_PLANE_CELLS = 12, 8, 10
@@ -79,6 +83,7 @@ class LazyRenderer:
     def _create(self, model):
         import mujoco
 
+        _check_not_forked_after_gl()
         model.vis.global_.offwidth = max(model.vis.global_.offwidth, self.width)
         model.vis.global_.offheight = max(model.vis.global_.offheight, self.height)
         apply_visual_profile(model, self.profile)
@@ -111,3 +116,15 @@ def _close_if_alive(reference: weakref.ref) -> None:
     renderer = reference()
     if renderer is not None:
         renderer.close()
+
+
+def _check_not_forked_after_gl() -> None:
+    """Raise, rather than deadlock, in a fork of a process that already created a GL context."""
+    global _GL_PROCESS
+    if _GL_PROCESS is not None and _GL_PROCESS != os.getpid():
+        raise RuntimeError(
+            "this process was forked from one that had already created a MuJoCo GL context; Mesa "
+            "deadlocks in such children. Start vector-env workers with spawn or forkserver: "
+            "gym.make_vec(env_id, num_envs, vectorization_mode='async', "
+            "vector_kwargs={'context': 'spawn'}), or create the vector env before rendering.")
+    _GL_PROCESS = os.getpid()
