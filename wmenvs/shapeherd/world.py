@@ -60,6 +60,7 @@ SHAPES = {name: centred(outline) for name, outline in SHAPE_OUTLINES.items()}
 SHAPE_NAMES = tuple(SHAPES)
 SHAPE_RADII = {name: float(np.linalg.norm(v, axis=1).max()) for name, v in SHAPES.items()}
 DISTRACTOR_SHAPE = np.asarray(DISTRACTOR_OUTLINE, dtype=np.float64)  # BBS keeps the kite's origin
+DISTRACTOR_EXTENT = float(np.linalg.norm(DISTRACTOR_SHAPE, axis=1).max())  # spawn clearance
 
 
 @dataclass(frozen=True)
@@ -276,7 +277,7 @@ def spawn_episode(world: World, rng: np.random.Generator, num_objects: int, num_
 
     world.agent.position = sample(AGENT_RADIUS, goal_x)
     for _ in range(num_distractors):
-        world.add_distractor(sample(float(np.linalg.norm(DISTRACTOR_SHAPE, axis=1).max()), goal_x))
+        world.add_distractor(sample(DISTRACTOR_EXTENT, goal_x))
     spawn_x_max = x0 + SPAWN_FRACTION * (x1 - x0)
     for _ in range(num_objects):
         kind = SHAPE_NAMES[int(rng.integers(len(SHAPE_NAMES)))]
