@@ -25,14 +25,13 @@ import weakref
 
 import numpy as np
 
-# Mesa's llvmpipe (the CPU renderer behind EGL/OSMesa here) starts worker threads when it first
-# initialises; a process forked after that (AsyncVectorEnv's default start method) inherits the
-# initialised display without the threads and hangs on its first frame. Rasterising in the
-# calling thread avoids that; at 64x64 it costs nothing measurable. Set before any GL init.
+# Mesa's llvmpipe (the CPU renderer behind EGL/OSMesa here) rasterises on worker threads, which
+# a forked process does not inherit. Rasterising in the calling thread removes that source of
+# fork hangs and costs nothing measurable at 64x64. Set before any GL init.
 os.environ.setdefault("LP_NUM_THREADS", "0")
-# Mesa still has other internal threads (texture upload, shader compilation): a child forked
-# after its parent created a GL context can deadlock on its first context. We refuse that case
-# with a clear error instead of hanging; spawn/forkserver workers start clean.
+# It is not enough: Mesa has other internal threads (texture upload, shader compilation), and a
+# child forked after its parent created a GL context deadlocked on its first context in the
+# full test suite. We refuse that case with a clear error; spawn/forkserver workers start clean.
 _GL_PROCESS: int | None = None  # pid of the process that created this module's first context
 
 VISUAL_PROFILES = ("fast", "original")
