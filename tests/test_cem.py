@@ -9,7 +9,10 @@ import wmenvs  # noqa: F401
 from wmagents.agents.true_sim_cem import TrueSimCEM, TrueSimCEMConfig
 from wmagents.harness.loop import run_episode
 from wmagents.planners.cem import CEMConfig, cem_categorical, cem_continuous
-from wmagents.planners.true_sim import CopyRollout, MuJoCoRollout, TableRollout, simulator_for
+from wmagents.planners.dmc_rewards import BATCH_REWARDS
+from wmagents.planners.true_sim import (CopyRollout, MuJoCoBatchRollout, MuJoCoRollout,
+                                        TableRollout, simulator_for)
+from wmenvs.registration import dmc_id
 
 
 def test_continuous_cem_finds_the_optimum_of_a_quadratic_per_problem():
@@ -72,8 +75,9 @@ def _step_repeated(env, actions, repeat):
 
 
 @pytest.mark.parametrize("env_id, repeat, adapter", [
-    ("wmenvs/DMC-cartpole-swingup-v0", 3, MuJoCoRollout),
-    ("wmenvs/DMC-ball_in_cup-catch-v0", 2, MuJoCoRollout),
+    ("wmenvs/DMC-cartpole-swingup-v0", 3, MuJoCoBatchRollout),
+    ("wmenvs/DMC-ball_in_cup-catch-v0", 2, MuJoCoBatchRollout),
+    ("wmenvs/DMC-hopper-stand-v0", 2, MuJoCoRollout),
     ("wmenvs/GridWorld-v0", 2, TableRollout),
     ("wmenvs/ShapeHerd-v0", 2, CopyRollout),
 ])
@@ -98,6 +102,43 @@ def test_true_simulator_returns_match_the_env_and_leave_it_untouched(env_id, rep
         _, twin_obs = _step_repeated(twin, candidates[index], repeat)
         assert real == pytest.approx(returns[index], rel=1e-9, abs=1e-9)
         assert np.array_equal(obs, twin_obs)
+
+
+def _near_sparse_reward(physics, domain: str) -> None:
+    """Put a sparse-reward task where some candidates score and others do not."""
+    named = physics.named
+    if domain == "reacher":
+        named.model.geom_pos["target", :2] = named.data.geom_xpos["finger", :2]
+    elif domain == "ball_in_cup":          # ball at the cup's target box centre, at rest
+        named.data.qpos["ball_x"] = named.data.qpos["cup_x"]
+        named.data.qpos["ball_z"] = named.data.qpos["cup_z"] + 0.35
+        named.data.qvel[["ball_x", "ball_z"]] = 0
+    elif domain == "finger":
+        named.data.qvel["hinge"] = -18
+    physics.forward()
+
+
+@pytest.mark.parametrize("domain, task", sorted(BATCH_REWARDS),
+                         ids=[f"{d}-{t}" for d, t in sorted(BATCH_REWARDS)])
+def test_batched_simulator_matches_the_step_by_step_one(domain, task):
+    """Same returns as the task's own ``get_reward`` after every ``physics.step``, from states
+    deep into an episode (sparse tasks put next to their reward), for random candidates; the
+    real environment is left untouched."""
+    env = gym.make(dmc_id(domain, task))
+    env.reset(seed=3)
+    rng = np.random.default_rng(1)
+    low, high = env.action_space.low, env.action_space.high
+    batched, stepped = MuJoCoBatchRollout(env, 2, threads=2), MuJoCoRollout(env, 2)
+    for _ in range(3):
+        for _ in range(int(rng.integers(20, 120))):
+            env.step(rng.uniform(low, high).astype(np.float32))
+        _near_sparse_reward(env.unwrapped._dm_env.physics, domain)
+        before = env.unwrapped._dm_env.physics.get_state().copy()
+        candidates = rng.uniform(low, high, (24, 10, *low.shape)).astype(np.float32)
+        expected = stepped.returns(candidates)
+        assert np.allclose(batched.returns(candidates), expected, rtol=1e-9, atol=1e-9)
+        assert np.array_equal(env.unwrapped._dm_env.physics.get_state(), before)
+        assert expected.max() > 0
 
 
 def test_simulator_for_refuses_unknown_envs():

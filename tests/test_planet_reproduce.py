@@ -44,3 +44,20 @@ def test_oracle_row_runs_prints_the_paper_beside_ours_and_is_cached(tmp_path, mo
 def test_bad_rows_are_refused():
     with pytest.raises(SystemExit):
         planet.main(["--rows", "dreamer"])
+
+
+def test_tasks_select_columns_and_unknown_tasks_are_named(tmp_path, monkeypatch, capsys):
+    tiny = {"horizon": 1, "iterations": 1, "candidates": 2, "top_k": 1}
+    monkeypatch.setitem(planet.BUDGETS["smoke"], "oracle", tiny)
+    argv = ["--budget", "smoke", "--rows", "oracle", "--tasks", "reacher-easy,walker-walk",
+            "--oracle-threads", "2", "--db", str(tmp_path / "db.sqlite"), "--work-dir",
+            str(tmp_path / "work"), "--out", str(tmp_path / "out")]
+    assert planet.main(argv) == 0
+    report = capsys.readouterr().out
+    header = next(line for line in report.splitlines() if line.startswith("| method"))
+    assert "reacher-easy (paper)" in header and "walker-walk (ours)" in header
+    assert "cartpole" not in header
+    assert len(list((tmp_path / "work" / "oracle").glob("*.json"))) == 2
+    with pytest.raises(SystemExit):
+        planet.main(["--tasks", "cartpole-balance"])
+    assert "unknown task(s) ['cartpole-balance']" in capsys.readouterr().err

@@ -25,13 +25,15 @@ from wmagents.planners.true_sim import simulator_for
 class TrueSimCEMConfig:
     """Defaults: PlaNet's planner (Sec. 3 / Table 1): horizon 12, 10 iterations, 1000
     candidates, top 100; ``action_repeat`` is the task's (PlaNet: cartpole 8, reacher 4,
-    cheetah 4, finger 2, cup 4, walker 2)."""
+    cheetah 4, finger 2, cup 4, walker 2). ``threads``: rollout threads of the batched
+    MuJoCo simulator (more threads change only the speed, not the returns)."""
 
     horizon: int = 12
     iterations: int = 10
     candidates: int = 1000
     top_k: int = 100
     action_repeat: int = 1
+    threads: int = 1
 
     @property
     def cem(self) -> CEMConfig:
@@ -41,10 +43,11 @@ class TrueSimCEMConfig:
 class TrueSimCEM:
     def __init__(self, env: gym.Env, config: TrueSimCEMConfig | None = None, seed: int = 0):
         self.config = config or TrueSimCEMConfig()
-        if self.config.action_repeat < 1:
-            raise ValueError(f"action_repeat must be >= 1, got {self.config.action_repeat}")
+        for name in ("action_repeat", "threads"):
+            if getattr(self.config, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self.config, name)}")
         self.env, self.action_space = env, env.action_space
-        self.simulator = simulator_for(env, self.config.action_repeat)
+        self.simulator = simulator_for(env, self.config.action_repeat, self.config.threads)
         self.generator = torch.Generator().manual_seed(seed)
         self.plan_seconds, self.plan_cpu_seconds, self.plans = 0.0, 0.0, 0
 

@@ -52,12 +52,12 @@ BUDGETS = {
     # the paper: 1,000 episodes, 5 seeds x 10 evaluation episodes, full-size CEM (a GPU)
     "paper": {"seeds": 5, "episodes": 1000, "eval_every_episodes": 100, "eval_episodes": 10,
               "planet": {}, "oracle": {}, "oracle_episodes": 10},
-    # CPU hours: paper networks, 30 episodes, C = 50 updates of 32 x 50 chunks, CEM 300 / 30
-    "small": {"seeds": 1, "episodes": 30, "eval_every_episodes": 5, "eval_episodes": 2,
-              "planet": {"updates_per_episode": 50, "batch_size": 32, "candidates": 300,
+    # CPU hours per task (~80 min for cartpole on one 2026 EPYC core): paper networks,
+    # 20 episodes (5 seed), C = 50 updates of 16 x 50 chunks, CEM 300 / 30
+    "small": {"seeds": 1, "episodes": 20, "eval_every_episodes": 4, "eval_episodes": 2,
+              "planet": {"updates_per_episode": 50, "batch_size": 16, "candidates": 300,
                          "top_k": 30},
-              "oracle": {"candidates": 100, "top_k": 10, "iterations": 5},
-              "oracle_episodes": 1},
+              "oracle": {}, "oracle_episodes": 1},      # the paper's planner: ~4 CPU hours
     # minutes: plumbing only - tiny networks, 2 episodes (1 seed episode), 2 updates
     "smoke": {"seeds": 1, "episodes": 2, "eval_every_episodes": 2, "eval_episodes": 1,
               "planet": {**TINY, "seed_episodes": 1, "updates_per_episode": 2, "horizon": 4,
@@ -73,14 +73,15 @@ def action_repeat(task: str) -> int:
     return protocol("planet", task).action_repeat
 
 
-def planet_specs(budget: str, seeds: int) -> dict[str, list[RunSpec]]:
+def planet_specs(budget: str, seeds: int, tasks: tuple[str, ...] = TASKS
+                 ) -> dict[str, list[RunSpec]]:
     from wmenvs.registration import dmc_id
 
     preset = BUDGETS[budget]
     steps = preset["episodes"] * EPISODE_STEPS
     every = preset["eval_every_episodes"] * EPISODE_STEPS
     specs = {}
-    for task in TASKS:
+    for task in tasks:
         overrides = {**preset["planet"], "action_repeat": action_repeat(task)}
         env_id = dmc_id(*task.split("-"), pixels=True)
         specs[task] = [RunSpec(AGENT, env_id, seed, steps, every, preset["eval_episodes"], overrides)
@@ -88,8 +89,9 @@ def planet_specs(budget: str, seeds: int) -> dict[str, list[RunSpec]]:
     return specs
 
 
-def oracle_episode(task: str, overrides: dict, episode: int) -> dict:
-    """One evaluation episode of CEM + true simulator on the state ID of ``task``."""
+def oracle_episode(task: str, overrides: dict, episode: int, threads: int = 1) -> dict:
+    """One evaluation episode of CEM + true simulator on the state ID of ``task``
+    (``threads``: rollout threads; they change the speed only, so results are cached without)."""
     import gymnasium as gym
     import torch
 
@@ -101,7 +103,8 @@ def oracle_episode(task: str, overrides: dict, episode: int) -> dict:
 
     torch.set_num_threads(1)
     env = gym.make(dmc_id(*task.split("-")))
-    config = make_config(TrueSimCEMConfig, {**overrides, "action_repeat": action_repeat(task)})
+    config = make_config(TrueSimCEMConfig, {**overrides, "action_repeat": action_repeat(task),
+                                            "threads": threads})
     agent = TrueSimCEM(env, config, seed=episode)
     started = time.perf_counter()
     result = run_episode(agent, env, episode_seed(0, episode, True), explore=False)
@@ -116,15 +119,15 @@ def run_oracle(budget: str, args) -> dict[str, list[dict]]:
     preset = BUDGETS[budget]
     cache = Path(args.work_dir) / "oracle"
     cache.mkdir(parents=True, exist_ok=True)
-    jobs, results = [], {task: [] for task in TASKS}
-    for task in TASKS:
+    jobs, results = [], {task: [] for task in args.tasks}
+    for task in args.tasks:
         for episode in range(preset["oracle_episodes"]):
             key = json.dumps([task, preset["oracle"], episode], sort_keys=True)
             path = cache / (hashlib.sha256(key.encode()).hexdigest()[:16] + ".json")
             if path.exists():
                 results[task].append(json.loads(path.read_text()))
             else:
-                jobs.append((path, (task, preset["oracle"], episode)))
+                jobs.append((path, (task, preset["oracle"], episode, args.oracle_threads)))
     for path, result in zip([p for p, _ in jobs], _map(oracle_episode, [a for _, a in jobs], args)):
         path.write_text(json.dumps(result))
         results[result["task"]].append(result)
@@ -159,8 +162,8 @@ def plot_curves(curves: dict[str, list[list[dict]]], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(TASKS), figsize=(3.2 * len(TASKS), 3), squeeze=False)
-    for ax, task in zip(axes[0], TASKS):
+    fig, axes = plt.subplots(1, len(curves), figsize=(3.2 * len(curves), 3), squeeze=False)
+    for ax, task in zip(axes[0], curves):
         for run in curves.get(task, []):
             ax.plot([p["step"] for p in run], [p["mean_return"] for p in run], marker="o")
         ax.set(title=task, xlabel="env steps", ylabel="eval return")
@@ -175,19 +178,27 @@ def main(argv: list[str] | None = None) -> int:
     add_common_arguments(parser)
     parser.add_argument("--rows", default="planet,oracle",
                         help="comma-separated rows to run: planet, oracle (default both)")
+    parser.add_argument("--tasks", default=",".join(TASKS),
+                        help=f"comma-separated subset of {','.join(TASKS)} (default all six)")
+    parser.add_argument("--oracle-threads", type=int, default=1,
+                        help="MuJoCo rollout threads per oracle episode (speed only)")
     parser.add_argument("--out", default="runs/planet", help="folder for the table and plots")
     args = parser.parse_args(argv)
     args.seeds = args.seeds or BUDGETS[args.budget]["seeds"]
     rows = set(args.rows.split(","))
-    if args.seeds < 1 or not rows <= {"planet", "oracle"}:
-        parser.error("--seeds must be >= 1 and --rows a subset of planet,oracle")
+    args.tasks = tuple(args.tasks.split(","))
+    if args.seeds < 1 or args.oracle_threads < 1 or not rows <= {"planet", "oracle"}:
+        parser.error("--seeds and --oracle-threads must be >= 1 and --rows a subset of "
+                     "planet,oracle")
+    if unknown := [t for t in args.tasks if t not in TASKS]:
+        parser.error(f"unknown task(s) {unknown}; PlaNet's tasks are {', '.join(TASKS)}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     cells = {(row, task): Cell(values[i]) for row, values in PAPER.items()
-             for i, task in enumerate(TASKS)}
+             for i, task in enumerate(TASKS) if task in args.tasks}
     notes, curves = [], {}
     if "planet" in rows:
-        specs = planet_specs(args.budget, args.seeds)
+        specs = planet_specs(args.budget, args.seeds, args.tasks)
         with Store(args.db) as store:
             run_sweep([s for group in specs.values() for s in group], store, args.work_dir,
                       args.backend, args.workers, args.address, args.device,
@@ -206,11 +217,12 @@ def main(argv: list[str] | None = None) -> int:
             cells[ORACLE_ROW, task].ours = [e["return"] for e in episodes]
         speed = ", ".join(f"{t} {np.mean([e['seconds_per_action'] for e in oracle[t]]):.2f} "
                           f"({np.mean([e['cpu_seconds_per_action'] for e in oracle[t]]):.2f} CPU)"
-                          for t in TASKS)
-        config = {k: v for k, v in oracle[TASKS[0]][0]["config"].items() if k != "action_repeat"}
+                          for t in args.tasks)
+        config = {k: v for k, v in oracle[args.tasks[0]][0]["config"].items()
+                  if k not in ("action_repeat", "threads")}
         notes.append(f"- {ORACLE_ROW}: {BUDGETS[args.budget]['oracle_episodes']} episode(s) per "
                      f"task, CEM {config}; wall (CPU) seconds per action: {speed}")
-    table = comparison_table(f"PlaNet Table 1 (budget {args.budget})", list(PAPER), list(TASKS),
+    table = comparison_table(f"PlaNet Table 1 (budget {args.budget})", list(PAPER), list(args.tasks),
                              cells)
     report = table + "\n\n" + "\n".join(notes) + "\n"
     (out / f"planet_{args.budget}.md").write_text(report)
