@@ -61,3 +61,16 @@ def test_tasks_select_columns_and_unknown_tasks_are_named(tmp_path, monkeypatch,
     with pytest.raises(SystemExit):
         planet.main(["--tasks", "cartpole-balance"])
     assert "unknown task(s) ['cartpole-balance']" in capsys.readouterr().err
+
+
+def test_each_finished_oracle_episode_is_cached_before_a_later_one_fails(tmp_path, monkeypatch):
+    def one_then_crash(function, arguments, args):
+        yield {"task": arguments[0][0], "episode": 0, "return": 1.0}
+        raise RuntimeError("worker died")
+
+    monkeypatch.setattr(planet, "_map", one_then_crash)
+    argv = ["--budget", "smoke", "--rows", "oracle", "--db", str(tmp_path / "db.sqlite"),
+            "--work-dir", str(tmp_path / "work"), "--out", str(tmp_path / "out")]
+    with pytest.raises(RuntimeError, match="worker died"):
+        planet.main(argv)
+    assert len(list((tmp_path / "work" / "oracle").glob("*.json"))) == 1

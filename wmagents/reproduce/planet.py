@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from wmagents.harness.runner import run_sweep
 from wmagents.harness.spec import RunSpec
@@ -128,15 +129,18 @@ def run_oracle(budget: str, args) -> dict[str, list[dict]]:
                 results[task].append(json.loads(path.read_text()))
             else:
                 jobs.append((path, (task, preset["oracle"], episode, args.oracle_threads)))
-    for path, result in zip([p for p, _ in jobs], _map(oracle_episode, [a for _, a in jobs], args)):
-        path.write_text(json.dumps(result))
+    finished = _map(oracle_episode, [a for _, a in jobs], args)
+    for path, result in tqdm(zip([p for p, _ in jobs], finished), total=len(jobs),
+                             desc="oracle episodes", unit="episode", disable=not jobs):
+        path.write_text(json.dumps(result))       # cached as soon as it finishes
         results[result["task"]].append(result)
     return results
 
 
 def _map(function, arguments: list[tuple], args):
+    """Yield ``function(*a)`` for each tuple of ``arguments``, in order, as each one finishes."""
     if not arguments:
-        return []
+        return
     if args.backend == "ray":
         import ray
 
@@ -145,7 +149,8 @@ def _map(function, arguments: list[tuple], args):
             ray.init(address=args.address, include_dashboard=False, log_to_driver=False)
         remote = ray.remote(num_cpus=1)(function)
         try:
-            return ray.get([remote.remote(*a) for a in arguments])
+            for ref in [remote.remote(*a) for a in arguments]:
+                yield ray.get(ref)
         finally:
             if started_here:
                 ray.shutdown()
@@ -154,7 +159,7 @@ def _map(function, arguments: list[tuple], args):
 
     workers = max(1, min(args.workers or 2, len(arguments)))
     with cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return list(pool.map(function, *zip(*arguments)))
+        yield from pool.map(function, *zip(*arguments))
 
 
 def plot_curves(curves: dict[str, list[list[dict]]], path: Path) -> None:
