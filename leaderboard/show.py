@@ -1,6 +1,7 @@
-"""Print the leaderboard tables again from the results store.
+"""Print the leaderboard tables from the results store and write the static page with plots.
 
     python -m leaderboard.show [--db PATH] [--suite NAME] [--agent baselines/sac]
+        [--page PATH]   (default: leaderboard.html next to --db)
 """
 
 from __future__ import annotations
@@ -8,8 +9,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from leaderboard.page import write_page
 from leaderboard.suites import load_suite
-from leaderboard.table import render_table
+from leaderboard.table import render_table, summarise
 from wmagents.harness.spec import canonical_agent
 from wmagents.harness.store import DEFAULT_DB, Store
 
@@ -20,6 +22,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--db", type=Path, default=DEFAULT_DB)
     parser.add_argument("--suite", help="only this suite (name or .json file)")
     parser.add_argument("--agent", help="only this agent")
+    parser.add_argument("--page", type=Path, help="HTML page to write (default: "
+                        "leaderboard.html next to --db)")
     args = parser.parse_args(argv)
     if not args.db.exists():
         raise SystemExit(f"no results store at {args.db} (run python -m leaderboard.evaluate)")
@@ -27,7 +31,7 @@ def main(argv: list[str] | None = None) -> None:
     only = load_suite(args.suite) if args.suite else None
     with Store(args.db) as store:
         groups = sorted({(r["label"], r["agent"]) for r in store.runs()})
-        tables = []
+        tables, summaries = [], []
         for label, run_agent in groups:
             name, _, version = label.partition("@v")
             if not version:  # runs submitted outside a suite (e.g. the paper harness)
@@ -45,7 +49,10 @@ def main(argv: list[str] | None = None) -> None:
                               f"v{suite.version}; these runs follow an older protocol)")
                 continue
             tables.append(render_table(store, suite, run_agent))
+            summaries.append(summarise(store, suite, run_agent))
+        page = write_page(store, summaries, args.page or args.db.parent / "leaderboard.html")
     print("\n\n".join(tables) if tables else f"no finished runs in {args.db}")
+    print(f"\nPage with plots: {page}")
 
 
 if __name__ == "__main__":

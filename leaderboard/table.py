@@ -4,46 +4,84 @@ normalised scores with a stratified-bootstrap 95 % interval (Agarwal et al. 2021
 
 from __future__ import annotations
 
-from collections import defaultdict
+from dataclasses import dataclass, field
 
 from leaderboard.suites import Suite
 from wmagents.harness.stats import bootstrap_ci, stratified_bootstrap_ci
 from wmagents.harness.store import Store
 
+CI_NOTE = ("CIs: percentile bootstrap over seeds (2000 resamples); with few seeds they are "
+           "optimistic.")
 
-def _fmt(point: float, low: float, high: float, digits: int) -> str:
+
+@dataclass
+class Summary:
+    """Finished runs of one agent on one suite: final returns and run ids per env ID."""
+
+    suite: Suite
+    agent: str
+    returns: dict[str, list[float]] = field(default_factory=dict)
+    run_ids: dict[str, list[str]] = field(default_factory=dict)
+    wall_time_s: float = 0.0
+
+    def normalised(self) -> dict[str, list[float]]:
+        """Normalised final scores of the tasks that have a score range and finished runs."""
+        return {t.env_id: [t.normalise(r) for r in self.returns[t.env_id]]
+                for t in self.suite.tasks if t.score_range and self.returns.get(t.env_id)}
+
+    def iqm(self) -> tuple[float, float, float] | None:
+        """IQM of normalised scores with its stratified-bootstrap 95 % interval."""
+        normalised = self.normalised()
+        return stratified_bootstrap_ci(normalised) if normalised else None
+
+
+def summarise(store: Store, suite: Suite, agent: str, run_ids: list[str] | None = None) -> Summary:
+    """The finished runs of ``agent`` on ``suite`` in ``store`` (only ``run_ids`` when given)."""
+    summary = Summary(suite, agent)
+    for run in store.runs(label=suite.label):
+        if run["agent"] == agent and (run_ids is None or run["run_id"] in run_ids):
+            summary.returns.setdefault(run["env_id"], []).append(run["final_return"])
+            summary.run_ids.setdefault(run["env_id"], []).append(run["run_id"])
+            summary.wall_time_s += run["wall_time_s"]
+    return summary
+
+
+def fmt_ci(point: float, low: float, high: float, digits: int) -> str:
     return f"{point:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
+
+
+def task_rows(summary: Summary) -> list[tuple[str, str, str, str]]:
+    """(env ID, n, final return mean [CI], normalised mean [CI]) per task of the suite."""
+    rows, normalised = [], summary.normalised()
+    for task in summary.suite.tasks:
+        returns = summary.returns.get(task.env_id, [])
+        if not returns:
+            rows.append((task.env_id, "0", "(no finished runs)", ""))
+            continue
+        norm = fmt_ci(*bootstrap_ci(normalised[task.env_id]), 3) if task.env_id in normalised else ""
+        rows.append((task.env_id, str(len(returns)), fmt_ci(*bootstrap_ci(returns), 1), norm))
+    return rows
+
+
+def iqm_line(summary: Summary) -> str:
+    iqm = summary.iqm()
+    if iqm is None:
+        return ""
+    normalised = summary.normalised()
+    return (f"IQM of normalised score: {fmt_ci(*iqm, 3)} (stratified bootstrap, "
+            f"{sum(map(len, normalised.values()))} runs over {len(normalised)} tasks)")
 
 
 def render_table(store: Store, suite: Suite, agent: str, run_ids: list[str] | None = None) -> str:
     """Markdown table of the finished runs of ``agent`` on ``suite`` in ``store`` (only
     ``run_ids`` when given)."""
-    by_task: dict[str, list[float]] = defaultdict(list)
-    wall = 0.0
-    for run in store.runs(label=suite.label):
-        if run["agent"] == agent and (run_ids is None or run["run_id"] in run_ids):
-            by_task[run["env_id"]].append(run["final_return"])
-            wall += run["wall_time_s"]
+    summary = summarise(store, suite, agent, run_ids)
     lines = [f"### {suite.label} — {agent}", "",
              "| env | n | final return, mean [95% CI] | normalised, mean [95% CI] |",
              "| --- | --- | --- | --- |"]
-    normalised: dict[str, list[float]] = {}
-    for task in suite.tasks:
-        returns = by_task.get(task.env_id, [])
-        if not returns:
-            lines.append(f"| {task.env_id} | 0 | (no finished runs) | |")
-            continue
-        norm = ""
-        if task.score_range is not None:
-            normalised[task.env_id] = [task.normalise(r) for r in returns]
-            norm = _fmt(*bootstrap_ci(normalised[task.env_id]), 3)
-        lines.append(f"| {task.env_id} | {len(returns)} | {_fmt(*bootstrap_ci(returns), 1)} "
-                     f"| {norm} |")
+    lines += ["| " + " | ".join(row) + " |" for row in task_rows(summary)]
     lines.append("")
-    if normalised:
-        n = sum(map(len, normalised.values()))
-        lines.append(f"IQM of normalised score: {_fmt(*stratified_bootstrap_ci(normalised), 3)} "
-                     f"(stratified bootstrap, {n} runs over {len(normalised)} tasks)")
-    lines.append(f"Training wall time summed over runs: {wall:.0f} s. CIs: percentile "
-                 "bootstrap over seeds (2000 resamples); with few seeds they are optimistic.")
+    if line := iqm_line(summary):
+        lines.append(line)
+    lines.append(f"Training wall time summed over runs: {summary.wall_time_s:.0f} s. {CI_NOTE}")
     return "\n".join(lines)

@@ -1,5 +1,6 @@
 """Leaderboard: suites as data, statistics, and the evaluate / show commands end to end."""
 
+import html
 import json
 
 import numpy as np
@@ -67,5 +68,11 @@ def test_evaluate_then_show(tmp_path, capsys):
     show.main(["--db", str(db), "--suite", str(suite), "--agent", "baselines/random"])
     shown = capsys.readouterr().out
     assert "| wmenvs/GridWorld-v0 | 3 |" in shown and "IQM of normalised score" in shown
+    page = (tmp_path / "leaderboard.html").read_text()
+    assert f"Page with plots: {tmp_path / 'leaderboard.html'}" in shown
+    assert "<h2>tiny@v1</h2>" in page and "<td>wmenvs/GridWorld-v0</td><td>3</td>" in page
+    assert page.count('src="data:image/png;base64,') == 2      # IQM plot and curves
+    iqm = next(line for line in shown.splitlines() if line.startswith("IQM"))
+    assert html.escape(iqm) in page
     with pytest.raises(SystemExit, match="no results store"):
         show.main(["--db", str(tmp_path / "missing.sqlite")])

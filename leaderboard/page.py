@@ -1,0 +1,107 @@
+"""The static leaderboard page: one self-contained HTML file (plots inlined as PNG).
+
+Per suite: the IQM of normalised score of every agent with its 95 % interval (a dot and a
+bar), the evaluation curves of every agent on every task (mean over seeds, band from the
+lowest to the highest seed), and each agent's table as printed by ``leaderboard.show``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from leaderboard.table import CI_NOTE, Summary, iqm_line, task_rows
+from wmagents.harness.store import Store
+
+STYLE = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
+         "table{border-collapse:collapse;margin:.5em 0 1.5em}"
+         "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}"
+         "td:first-child,th:first-child{text-align:left}img{max-width:100%}")
+
+
+def _png(fig) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90)
+    return f'<img alt="plot" src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
+
+
+def _iqm_plot(summaries: list[Summary]) -> str:
+    import matplotlib.pyplot as plt
+
+    scored = [(s.agent, iqm) for s in summaries if (iqm := s.iqm()) is not None]
+    if not scored:
+        return ""
+    fig, ax = plt.subplots(figsize=(6, 0.6 + 0.45 * len(scored)))
+    for i, (agent, (point, low, high)) in enumerate(scored):
+        ax.plot([low, high], [i, i], color="tab:blue", linewidth=6, alpha=0.35)
+        ax.plot(point, i, "o", color="tab:blue")
+    ax.set(yticks=range(len(scored)), yticklabels=[a for a, _ in scored],
+           xlabel="IQM of normalised score (95% CI)", ylim=(-0.7, len(scored) - 0.3))
+    fig.tight_layout()
+    try:
+        return _png(fig)
+    finally:
+        plt.close(fig)
+
+
+def _curves_plot(store: Store, summaries: list[Summary]) -> str:
+    import matplotlib.pyplot as plt
+
+    tasks = summaries[0].suite.tasks
+    fig, axes = plt.subplots(1, len(tasks), figsize=(4 * len(tasks), 3), squeeze=False)
+    for ax, task in zip(axes[0], tasks):
+        for summary in summaries:
+            by_step = defaultdict(list)
+            for run_id in summary.run_ids.get(task.env_id, []):
+                for point in store.curve(run_id):
+                    by_step[point["step"]].append(point["mean_return"])
+            if by_step:
+                steps = sorted(by_step)
+                values = [np.asarray(by_step[s]) for s in steps]
+                ax.plot(steps, [v.mean() for v in values], marker=".", label=summary.agent)
+                ax.fill_between(steps, [v.min() for v in values], [v.max() for v in values],
+                                alpha=0.2)
+        ax.set(title=task.env_id.removeprefix("wmenvs/"), xlabel="env steps",
+               ylabel="evaluation return")
+    axes[0][0].legend(fontsize="small")
+    fig.tight_layout()
+    try:
+        return _png(fig)
+    finally:
+        plt.close(fig)
+
+
+def _table(summary: Summary) -> str:
+    head = ["env", "n", "final return, mean [95% CI]", "normalised, mean [95% CI]"]
+    rows = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
+                   for row in task_rows(summary))
+    return (f"<h3>{html.escape(summary.agent)}</h3><table><tr>"
+            + "".join(f"<th>{h}</th>" for h in head) + f"</tr>{rows}</table>"
+            f"<p>{html.escape(iqm_line(summary))}</p>")
+
+
+def write_page(store: Store, summaries: list[Summary], path: Path) -> Path:
+    """Write the page for ``summaries`` (any mix of suites and agents) to ``path``."""
+    import matplotlib
+    matplotlib.use("Agg")
+
+    by_suite: dict[str, list[Summary]] = defaultdict(list)
+    for summary in summaries:
+        by_suite[summary.suite.label].append(summary)
+    body = ["<h1>wmenvs leaderboard</h1>"]
+    for label, group in sorted(by_suite.items()):
+        body += [f"<h2>{html.escape(label)}</h2>",
+                 f"<p>{html.escape(group[0].suite.description)}</p>",
+                 _iqm_plot(group), _curves_plot(store, group)]
+        body += [_table(summary) for summary in group]
+    body.append(f"<p><small>{html.escape(CI_NOTE)}</small></p>")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"<!doctype html><html><head><meta charset='utf-8'><title>wmenvs "
+                    f"leaderboard</title><style>{STYLE}</style></head><body>"
+                    + "\n".join(body) + "</body></html>\n")
+    return path
