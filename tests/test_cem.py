@@ -1,6 +1,7 @@
 """CEM planner (continuous and categorical, batched) and the true-simulator adapters."""
 
 import gymnasium as gym
+from dm_control.rl.control import PhysicsError
 import numpy as np
 import pytest
 import torch
@@ -12,6 +13,7 @@ from wmagents.planners.cem import CEMConfig, cem_categorical, cem_continuous
 from wmagents.planners.dmc_rewards import BATCH_REWARDS
 from wmagents.planners.true_sim import (CopyRollout, MuJoCoBatchRollout, MuJoCoRollout,
                                         TableRollout, simulator_for)
+from wmenvs.dmc.env import DMCEnv
 from wmenvs.registration import dmc_id
 
 
@@ -124,7 +126,7 @@ def test_batched_simulator_matches_the_step_by_step_one(domain, task):
     """Same returns as the task's own ``get_reward`` after every ``physics.step``, from states
     deep into an episode (sparse tasks put next to their reward), for random candidates; the
     real environment is left untouched."""
-    env = gym.make(dmc_id(domain, task))
+    env = DMCEnv(domain, task)
     env.reset(seed=3)
     rng = np.random.default_rng(1)
     low, high = env.action_space.low, env.action_space.high
@@ -139,6 +141,22 @@ def test_batched_simulator_matches_the_step_by_step_one(domain, task):
         assert np.allclose(batched.returns(candidates), expected, rtol=1e-9, atol=1e-9)
         assert np.array_equal(env.unwrapped._dm_env.physics.get_state(), before)
         assert expected.max() > 0
+        assert np.ptp(expected) > 0 or domain == "finger"   # the spinner ignores most pushes
+
+
+def test_batched_simulator_scores_a_diverged_rollout_minus_infinity():
+    """MuJoCo resets a diverged simulation to the upright default pose, which would otherwise
+    score the task's best reward; the step-by-step scorer raises PhysicsError there."""
+    env = gym.make(dmc_id("cartpole", "swingup"))
+    env.reset(seed=0)
+    physics = env.unwrapped._dm_env.physics
+    candidates = np.zeros((3, 4, 1), np.float32)
+    healthy = MuJoCoBatchRollout(env, 2).returns(candidates)
+    assert np.isfinite(healthy).all()
+    physics.named.data.qvel["hinge_1"] = 1e12
+    assert (MuJoCoBatchRollout(env, 2).returns(candidates) == -np.inf).all()
+    with pytest.raises(PhysicsError):
+        MuJoCoRollout(env, 2).returns(candidates)
 
 
 def test_simulator_for_refuses_unknown_envs():

@@ -1,8 +1,9 @@
 """dm_control rewards over a batch of states, for the batched true simulator.
 
 Each function returns, for every state of a batch, what ``task.get_reward(physics)`` returns
-in that state; ``physics`` only supplies episode constants (model geometry, the reacher's
-target). States are the arrays recorded by ``mujoco.rollout``: ``qpos``, ``qvel``, ``ctrl``
+in that state; ``physics`` (the env's, forwarded at its current state) only supplies what
+the batch does not change: model geometry and the world-fixed reacher target and arm base.
+States are the arrays recorded by ``mujoco.rollout``: ``qpos``, ``qvel``, ``ctrl``
 and ``sensordata`` of shape ``(..., n)``. Body positions and orientations, which the suite
 reads from ``data.xpos`` / ``xmat``, are written out as the planar kinematics of each model
 (hinges about one axis, slides along one), so the values agree with the suite's to rounding
@@ -110,6 +111,7 @@ BATCH_REWARDS: dict[tuple[str, str], BatchReward] = {
     ("cheetah", "run"): cheetah_run,
     ("finger", "spin"): finger_spin,
     ("ball_in_cup", "catch"): ball_in_cup,
+    ("walker", "stand"): planar_walker,
     ("walker", "walk"): planar_walker,
     ("walker", "run"): planar_walker,
 }

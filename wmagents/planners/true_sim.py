@@ -13,9 +13,11 @@ Every adapter has ``returns(actions) -> np.ndarray`` (one return per candidate s
   candidate's rollout.
 * :class:`MuJoCoBatchRollout` — the fast path for the tasks of
   :data:`~wmagents.planners.dmc_rewards.BATCH_REWARDS` (the six PlaNet tasks, none of which
-  terminates): all candidates in one ``mujoco.rollout`` call, in C and on ``threads`` threads,
-  from the same integration state; rewards computed from the recorded states. Same returns as
-  :class:`MuJoCoRollout` to rounding, 30-60x faster (``docs/planet.md``).
+  terminates and none of which has mocap bodies or equality constraints): all candidates in
+  one ``mujoco.rollout`` call, in C and on ``threads`` threads, from the env's physics state
+  and solver warm start; rewards computed from the recorded states. Same returns as
+  :class:`MuJoCoRollout` to rounding, 9x faster with the paper's planner on cartpole
+  (``docs/planet.md``).
 * :class:`TableRollout` — gridworlds: the transition table ``P`` and the goal cell, vectorised
   over candidates (reward +1 on the goal, -1 elsewhere, as the env's ``step``).
 * :class:`CopyRollout` — any picklable env, e.g. ShapeHerd: a ``copy.deepcopy`` of the
@@ -73,17 +75,24 @@ class MuJoCoRollout:
         return total
 
 
-class MuJoCoBatchRollout(MuJoCoRollout):
+class MuJoCoBatchRollout:
     def __init__(self, env: gym.Env, action_repeat: int = 1, threads: int = 1):
-        super().__init__(env, action_repeat)
         inner = env.unwrapped
-        self.reward = BATCH_REWARDS[inner.domain, inner.task]
+        dm_env = inner._dm_env
+        self.physics, self.task, self.reward = dm_env.physics, dm_env.task, BATCH_REWARDS[
+            inner.domain, inner.task]
+        self.n_sub_steps, self.action_repeat = dm_env._n_sub_steps, action_repeat
         model = self.physics.model.ptr
+        if model.nmocap or model.neq:      # rollout starts from FULLPHYSICS + warm start only
+            raise ValueError(f"{inner.domain}-{inner.task}: mocap bodies or equality "
+                             "constraints are not carried into batched rollouts")
         self._datas = [mujoco.MjData(model) for _ in range(threads)]
-        self._full = mujoco.mjtState.mjSTATE_FULLPHYSICS     # time, qpos, qvel, act, ...
+        self._full = mujoco.mjtState.mjSTATE_FULLPHYSICS     # time, qpos, qvel, act, plugins
         self._initial = np.empty(mujoco.mj_stateSize(model, self._full))
 
     def returns(self, actions: np.ndarray) -> np.ndarray:
+        """Returns of the candidates; ``-inf`` for one whose simulation diverged (MuJoCo then
+        resets it to the model's default pose; the step-by-step scorer raises instead)."""
         model, data = self.physics.model.ptr, self.physics.data.ptr
         mujoco.mj_getState(model, data, self._initial, self._full)
         steps_per_action = self.action_repeat * self.n_sub_steps
@@ -98,7 +107,10 @@ class MuJoCoBatchRollout(MuJoCoRollout):
         nq, nv = model.nq, model.nv
         batch = States(states[:, ends, 1:1 + nq], states[:, ends, 1 + nq:1 + nq + nv],
                        control[:, ends], sensors[:, ends + 1])
-        return self.reward(self.physics, self.task, batch).sum(axis=1)
+        total = self.reward(self.physics, self.task, batch).sum(axis=1)
+        # a reset sets time back to 0, so a diverged rollout ends early in simulated time
+        final_time = self._initial[0] + control.shape[1] * model.opt.timestep
+        return np.where(states[:, -1, 0] < final_time - model.opt.timestep / 2, -np.inf, total)
 
 
 class TableRollout:
