@@ -55,7 +55,7 @@ def _curves_plot(store: Store, summaries: list[Summary]) -> str:
     tasks = summaries[0].suite.tasks
     fig, axes = plt.subplots(1, len(tasks), figsize=(4 * len(tasks), 3), squeeze=False)
     for ax, task in zip(axes[0], tasks):
-        for summary in summaries:
+        for colour, summary in enumerate(summaries):
             by_step = defaultdict(list)
             for run_id in summary.run_ids.get(task.env_id, []):
                 for point in store.curve(run_id):
@@ -63,12 +63,13 @@ def _curves_plot(store: Store, summaries: list[Summary]) -> str:
             if by_step:
                 steps = sorted(by_step)
                 values = [np.asarray(by_step[s]) for s in steps]
-                ax.plot(steps, [v.mean() for v in values], marker=".", label=summary.agent)
+                ax.plot(steps, [v.mean() for v in values], marker=".", color=f"C{colour}")
                 ax.fill_between(steps, [v.min() for v in values], [v.max() for v in values],
-                                alpha=0.2)
+                                color=f"C{colour}", alpha=0.2)
         ax.set(title=task.env_id.removeprefix("wmenvs/"), xlabel="env steps",
                ylabel="evaluation return")
-    axes[0][0].legend(fontsize="small")
+    axes[0][0].legend([plt.Line2D([], [], color=f"C{i}") for i in range(len(summaries))],
+                      [s.agent for s in summaries], fontsize="small")   # one colour per agent
     fig.tight_layout()
     try:
         return _png(fig)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from leaderboard.page import write_page
 from leaderboard.suites import load_suite
-from leaderboard.table import render_table, summarise
+from leaderboard.table import markdown, summarise
 from wmagents.harness.spec import canonical_agent
 from wmagents.harness.store import DEFAULT_DB, Store
 
@@ -48,11 +48,13 @@ def main(argv: list[str] | None = None) -> None:
                 tables.append(f"### {label} — {run_agent}\n\n(suite {name} is now "
                               f"v{suite.version}; these runs follow an older protocol)")
                 continue
-            tables.append(render_table(store, suite, run_agent))
             summaries.append(summarise(store, suite, run_agent))
-        page = write_page(store, summaries, args.page or args.db.parent / "leaderboard.html")
+            tables.append(markdown(summaries[-1]))
+        if summaries:
+            page = write_page(store, summaries, args.page or args.db.parent / "leaderboard.html")
     print("\n\n".join(tables) if tables else f"no finished runs in {args.db}")
-    print(f"\nPage with plots: {page}")
+    if summaries:
+        print(f"\nPage with plots (what this command printed): {page}")
 
 
 if __name__ == "__main__":

@@ -75,8 +75,11 @@ def iqm_line(summary: Summary) -> str:
 def render_table(store: Store, suite: Suite, agent: str, run_ids: list[str] | None = None) -> str:
     """Markdown table of the finished runs of ``agent`` on ``suite`` in ``store`` (only
     ``run_ids`` when given)."""
-    summary = summarise(store, suite, agent, run_ids)
-    lines = [f"### {suite.label} — {agent}", "",
+    return markdown(summarise(store, suite, agent, run_ids))
+
+
+def markdown(summary: Summary) -> str:
+    lines = [f"### {summary.suite.label} — {summary.agent}", "",
              "| env | n | final return, mean [95% CI] | normalised, mean [95% CI] |",
              "| --- | --- | --- | --- |"]
     lines += ["| " + " | ".join(row) + " |" for row in task_rows(summary)]

@@ -1,5 +1,7 @@
 """The PlaNet reproduction entry: specs, the oracle row through the CLI, caching."""
 
+import json
+
 import pytest
 
 from wmagents.reproduce import planet
@@ -63,14 +65,21 @@ def test_tasks_select_columns_and_unknown_tasks_are_named(tmp_path, monkeypatch,
     assert "unknown task(s) ['cartpole-balance']" in capsys.readouterr().err
 
 
-def test_each_finished_oracle_episode_is_cached_before_a_later_one_fails(tmp_path, monkeypatch):
-    def one_then_crash(function, arguments, args):
-        yield {"task": arguments[0][0], "episode": 0, "return": 1.0}
+def crash_on_reacher(task, overrides, episode, threads=1):
+    """Stands in for ``planet.oracle_episode`` in the spawned workers (imported by name)."""
+    if task == "reacher-easy":
         raise RuntimeError("worker died")
+    return {"task": task, "episode": episode, "return": 1.0}
 
-    monkeypatch.setattr(planet, "_map", one_then_crash)
-    argv = ["--budget", "smoke", "--rows", "oracle", "--db", str(tmp_path / "db.sqlite"),
-            "--work-dir", str(tmp_path / "work"), "--out", str(tmp_path / "out")]
+
+def test_each_finished_oracle_episode_is_cached_before_a_later_one_fails(tmp_path, monkeypatch):
+    monkeypatch.setattr(planet, "oracle_episode", crash_on_reacher)
+    argv = ["--budget", "smoke", "--rows", "oracle", "--tasks", "cartpole-swingup,reacher-easy",
+            "--workers", "1", "--db", str(tmp_path / "db.sqlite"), "--work-dir",
+            str(tmp_path / "work"), "--out", str(tmp_path / "out")]
     with pytest.raises(RuntimeError, match="worker died"):
         planet.main(argv)
-    assert len(list((tmp_path / "work" / "oracle").glob("*.json"))) == 1
+    cached = [json.loads(p.read_text()) for p in (tmp_path / "work" / "oracle").glob("*.json")]
+    assert [c["task"] for c in cached] == ["cartpole-swingup"]
+    with pytest.raises(SystemExit):
+        planet.main(["--tasks", "reacher-easy,reacher-easy"])

@@ -54,7 +54,7 @@ BUDGETS = {
     "paper": {"seeds": 5, "episodes": 1000, "eval_every_episodes": 100, "eval_episodes": 10,
               "planet": {}, "oracle": {}, "oracle_episodes": 10},
     # CPU hours per task (~80 min for cartpole on one 2026 EPYC core): paper networks,
-    # 20 episodes (5 seed), C = 50 updates of 16 x 50 chunks, CEM 300 / 30
+    # 20 episodes (5 of them seed episodes), C = 50 updates of 16 x 50 chunks, CEM 300 / 30
     "small": {"seeds": 1, "episodes": 20, "eval_every_episodes": 4, "eval_episodes": 2,
               "planet": {"updates_per_episode": 50, "batch_size": 16, "candidates": 300,
                          "top_k": 30},
@@ -129,16 +129,17 @@ def run_oracle(budget: str, args) -> dict[str, list[dict]]:
                 results[task].append(json.loads(path.read_text()))
             else:
                 jobs.append((path, (task, preset["oracle"], episode, args.oracle_threads)))
-    finished = _map(oracle_episode, [a for _, a in jobs], args)
-    for path, result in tqdm(zip([p for p, _ in jobs], finished), total=len(jobs),
-                             desc="oracle episodes", unit="episode", disable=not jobs):
-        path.write_text(json.dumps(result))       # cached as soon as it finishes
+    paths = [p for p, _ in jobs]
+    for index, result in tqdm(_map(oracle_episode, [a for _, a in jobs], args), total=len(jobs),
+                              desc="oracle episodes", unit="episode", disable=not jobs):
+        paths[index].write_text(json.dumps(result))       # cached as soon as it finishes
         results[result["task"]].append(result)
     return results
 
 
 def _map(function, arguments: list[tuple], args):
-    """Yield ``function(*a)`` for each tuple of ``arguments``, in order, as each one finishes."""
+    """Yield ``(i, function(*arguments[i]))`` as each call finishes (local process pool or Ray
+    tasks); an error stops the loop after every call finished before it was yielded."""
     if not arguments:
         return
     if args.backend == "ray":
@@ -148,18 +149,28 @@ def _map(function, arguments: list[tuple], args):
         if started_here:
             ray.init(address=args.address, include_dashboard=False, log_to_driver=False)
         remote = ray.remote(num_cpus=1)(function)
+        pending = {remote.remote(*a): i for i, a in enumerate(arguments)}
         try:
-            for ref in [remote.remote(*a) for a in arguments]:
-                yield ray.get(ref)
+            while pending:
+                (done,), _ = ray.wait(list(pending), num_returns=1)
+                yield pending.pop(done), ray.get(done)
         finally:
+            for ref in pending:
+                ray.cancel(ref)
             if started_here:
                 ray.shutdown()
+        return
     import concurrent.futures as cf
     import multiprocessing
 
     workers = max(1, min(args.workers or 2, len(arguments)))
     with cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        yield from pool.map(function, *zip(*arguments))
+        futures = {pool.submit(function, *a): i for i, a in enumerate(arguments)}
+        try:
+            for future in cf.as_completed(futures):
+                yield futures[future], future.result()
+        finally:
+            pool.shutdown(cancel_futures=True)
 
 
 def plot_curves(curves: dict[str, list[list[dict]]], path: Path) -> None:
@@ -197,6 +208,8 @@ def main(argv: list[str] | None = None) -> int:
                      "planet,oracle")
     if unknown := [t for t in args.tasks if t not in TASKS]:
         parser.error(f"unknown task(s) {unknown}; PlaNet's tasks are {', '.join(TASKS)}")
+    if len(set(args.tasks)) < len(args.tasks):
+        parser.error(f"--tasks names a task twice: {args.tasks}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     cells = {(row, task): Cell(values[i]) for row, values in PAPER.items()
