@@ -94,9 +94,13 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def ray_head():
-    """A real Ray head on loopback in its own session; SIGTERM to ``--block`` stops it all."""
+def ray_head(monkeypatch):
+    """A real Ray head on loopback in its own session; SIGTERM to ``--block`` stops it all.
+    Token authentication is switched off for the head and every client: Ray turns it on when
+    it finds a token file in ``~/.ray`` (left by any earlier ``ray.init``), and ``ray status``
+    then never succeeds."""
     pytest.importorskip("ray")
+    monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
     port = free_port()
     temp_dir = tempfile.mkdtemp(prefix="wmray", dir="/tmp")  # short: Ray's sockets live there
     head = subprocess.Popen(
@@ -105,14 +109,14 @@ def ray_head():
          "--object-store-memory=100000000", f"--temp-dir={temp_dir}"],
         start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     address = f"127.0.0.1:{port}"
-    deadline = time.time() + 120
-    while subprocess.run(["ray", "status", f"--address={address}"], capture_output=True,
-                         timeout=60).returncode != 0:
-        assert head.poll() is None and time.time() < deadline, "the Ray head did not start"
-        time.sleep(1)
-    yield address
-    head.send_signal(signal.SIGTERM)
     try:
+        deadline = time.time() + 300     # a loaded 2-core machine once needed more than 120 s
+        while subprocess.run(["ray", "status", f"--address={address}"], capture_output=True,
+                             timeout=60).returncode != 0:
+            assert head.poll() is None and time.time() < deadline, "the Ray head did not start"
+            time.sleep(1)
+        yield address
+        head.send_signal(signal.SIGTERM)
         head.wait(60)
     finally:
         try:
