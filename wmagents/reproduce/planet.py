@@ -53,7 +53,7 @@ BUDGETS = {
     # the paper: 1,000 episodes, 5 seeds x 10 evaluation episodes, full-size CEM (a GPU)
     "paper": {"seeds": 5, "episodes": 1000, "eval_every_episodes": 100, "eval_episodes": 10,
               "planet": {}, "oracle": {}, "oracle_episodes": 10},
-    # CPU hours per task (95 CPU minutes for cartpole on a 2026 EPYC core): paper networks,
+    # CPU hours per task (~97 CPU minutes for cartpole on a 2026 EPYC core): paper networks,
     # 20 episodes (5 of them seed episodes), C = 50 updates of 16 x 50 chunks, CEM 300 / 30
     "small": {"seeds": 1, "episodes": 20, "eval_every_episodes": 4, "eval_episodes": 2,
               "planet": {"updates_per_episode": 50, "batch_size": 16, "candidates": 300,
