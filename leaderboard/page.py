@@ -25,8 +25,12 @@ STYLE = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#22
 
 
 def _png(fig) -> str:
+    """``fig`` as an inline ``<img>``; closes the figure."""
+    import matplotlib.pyplot as plt
+
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=90)
+    plt.close(fig)
     return f'<img alt="plot" src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
 
 
@@ -43,10 +47,7 @@ def _iqm_plot(summaries: list[Summary]) -> str:
     ax.set(yticks=range(len(scored)), yticklabels=[a for a, _ in scored],
            xlabel="IQM of normalised score (95% CI)", ylim=(-0.7, len(scored) - 0.3))
     fig.tight_layout()
-    try:
-        return _png(fig)
-    finally:
-        plt.close(fig)
+    return _png(fig)
 
 
 def _curves_plot(store: Store, summaries: list[Summary]) -> str:
@@ -71,10 +72,7 @@ def _curves_plot(store: Store, summaries: list[Summary]) -> str:
     axes[0][0].legend([plt.Line2D([], [], color=f"C{i}") for i in range(len(summaries))],
                       [s.agent for s in summaries], fontsize="small")   # one colour per agent
     fig.tight_layout()
-    try:
-        return _png(fig)
-    finally:
-        plt.close(fig)
+    return _png(fig)
 
 
 def _table(summary: Summary) -> str:

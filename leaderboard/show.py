@@ -50,10 +50,10 @@ def main(argv: list[str] | None = None) -> None:
                 continue
             summaries.append(summarise(store, suite, run_agent))
             tables.append(markdown(summaries[-1]))
-        if summaries:
-            page = write_page(store, summaries, args.page or args.db.parent / "leaderboard.html")
+        page = (write_page(store, summaries, args.page or args.db.parent / "leaderboard.html")
+                if summaries else None)
     print("\n\n".join(tables) if tables else f"no finished runs in {args.db}")
-    if summaries:
+    if page:
         print(f"\nPage with plots (what this command printed): {page}")
 
 

@@ -179,8 +179,8 @@ def plot_curves(curves: dict[str, list[list[dict]]], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, len(curves), figsize=(3.2 * len(curves), 3), squeeze=False)
-    for ax, task in zip(axes[0], curves):
-        for run in curves.get(task, []):
+    for ax, (task, runs) in zip(axes[0], curves.items()):
+        for run in runs:
             ax.plot([p["step"] for p in run], [p["mean_return"] for p in run], marker="o")
         ax.set(title=task, xlabel="env steps", ylabel="eval return")
     fig.tight_layout()
