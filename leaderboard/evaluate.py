@@ -17,7 +17,7 @@ from pathlib import Path
 from leaderboard.suites import available, load_suite
 from leaderboard.table import render_table
 from wmagents.harness.runner import run_sweep
-from wmagents.harness.store import DEFAULT_DB, Store
+from wmagents.harness.store import DEFAULT_DB, Store, work_dir_for
 
 
 def parse_overrides(items: list[str]) -> dict:
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--seeds must be >= 1")
     suite = load_suite(args.suite)
     specs = suite.specs(args.agent, args.seeds, parse_overrides(args.set))
-    work_dir = args.work_dir or args.db.parent / "runs"
+    work_dir = work_dir_for(args.db, args.work_dir)
     started = time.perf_counter()
     with Store(args.db) as store:
         report = run_sweep(specs, store, work_dir, args.backend, args.workers, args.address,

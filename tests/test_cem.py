@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import wmenvs  # noqa: F401
-from wmagents.agents.true_sim_cem import TrueSimCEM, TrueSimCEMConfig
+from wmagents.planners.true_sim_cem import TrueSimCEM, TrueSimCEMConfig
 from wmagents.harness.loop import run_episode
 from wmagents.planners.cem import CEMConfig, cem_categorical, cem_continuous
 from wmagents.planners.dmc_rewards import BATCH_REWARDS
@@ -64,27 +64,27 @@ def test_categorical_cem_with_the_true_table_solves_a_gridworld_problem(seed):
     assert result["return"] == 20 - 2 * distance
 
 
-def _step_repeated(env, actions, repeat):
-    """Real return and last observation of ``actions``, each repeated ``repeat`` times."""
+def _step(env, actions):
+    """Real return and last observation of ``actions`` (one per step of the ID)."""
     total, obs = 0.0, None
     for action in actions:
-        for _ in range(repeat):
-            obs, reward, terminated, truncated, _ = env.step(action)
-            total += reward
-            if terminated or truncated:
-                return total, obs
+        obs, reward, terminated, truncated, _ = env.step(action)
+        total += reward
+        if terminated or truncated:
+            break
     return total, obs
 
 
-@pytest.mark.parametrize("env_id, repeat, adapter", [
-    ("wmenvs/DMC-cartpole-swingup-v0", 3, MuJoCoBatchRollout),
-    ("wmenvs/DMC-ball_in_cup-catch-v0", 2, MuJoCoBatchRollout),
-    ("wmenvs/DMC-hopper-stand-v0", 2, MuJoCoRollout),
-    ("wmenvs/GridWorld-v0", 2, TableRollout),
-    ("wmenvs/ShapeHerd-v0", 2, CopyRollout),
+@pytest.mark.parametrize("env_id, kwargs, adapter", [
+    ("wmenvs/DMC-cartpole-swingup-v0", {"action_repeat": 3}, MuJoCoBatchRollout),
+    ("wmenvs/PlaNet-ball_in_cup-catch-v0", {}, MuJoCoBatchRollout),   # repeat 4, pixels
+    ("wmenvs/DMC-hopper-stand-v0", {"action_repeat": 2}, MuJoCoRollout),
+    ("wmenvs/GridWorld-v0", {}, TableRollout),
+    ("wmenvs/ShapeHerd-v0", {}, CopyRollout),
 ])
-def test_true_simulator_returns_match_the_env_and_leave_it_untouched(env_id, repeat, adapter):
-    env, twin = gym.make(env_id), gym.make(env_id)   # twin: same actions, never planned on
+def test_true_simulator_returns_match_the_env_and_leave_it_untouched(env_id, kwargs, adapter):
+    """The scorer applies each planned action as the ID's step does (its action repeat)."""
+    env, twin = gym.make(env_id, **kwargs), gym.make(env_id, **kwargs)   # twin: never planned on
     env.reset(seed=7)
     twin.reset(seed=7)
     rng = np.random.default_rng(0)
@@ -94,14 +94,14 @@ def test_true_simulator_returns_match_the_env_and_leave_it_untouched(env_id, rep
     else:
         def sample(n):
             return rng.uniform(-1, 1, (n, *env.action_space.shape)).astype(np.float32)
-    simulator = simulator_for(env, repeat)
+    simulator = simulator_for(env)
     assert isinstance(simulator, adapter)
     for _ in range(3):
         candidates = np.stack([sample(5) for _ in range(4)])
         returns = simulator.returns(candidates)
         index = int(rng.integers(4))
-        real, obs = _step_repeated(env, candidates[index], repeat)
-        _, twin_obs = _step_repeated(twin, candidates[index], repeat)
+        real, obs = _step(env, candidates[index])
+        _, twin_obs = _step(twin, candidates[index])
         assert real == pytest.approx(returns[index], rel=1e-9, abs=1e-9)
         assert np.array_equal(obs, twin_obs)
 
@@ -126,11 +126,11 @@ def test_batched_simulator_matches_the_step_by_step_one(domain, task):
     """Same returns as the task's own ``get_reward`` after every ``physics.step``, from states
     deep into an episode (sparse tasks put next to their reward), for random candidates; the
     real environment is left untouched."""
-    env = DMCEnv(domain, task)
+    env = DMCEnv(domain, task, action_repeat=2)
     env.reset(seed=3)
     rng = np.random.default_rng(1)
     low, high = env.action_space.low, env.action_space.high
-    batched, stepped = MuJoCoBatchRollout(env, 2, threads=2), MuJoCoRollout(env, 2)
+    batched, stepped = MuJoCoBatchRollout(env, threads=2), MuJoCoRollout(env)
     for _ in range(3):
         for _ in range(int(rng.integers(20, 120))):
             env.step(rng.uniform(low, high).astype(np.float32))
@@ -147,16 +147,16 @@ def test_batched_simulator_matches_the_step_by_step_one(domain, task):
 def test_batched_simulator_scores_a_diverged_rollout_minus_infinity():
     """MuJoCo resets a diverged simulation to the upright default pose, which would otherwise
     score the task's best reward; the step-by-step scorer raises PhysicsError there."""
-    env = gym.make(dmc_id("cartpole", "swingup"))
+    env = gym.make(dmc_id("cartpole", "swingup"), action_repeat=2)
     env.reset(seed=0)
     physics = env.unwrapped._dm_env.physics
     candidates = np.zeros((3, 4, 1), np.float32)
-    healthy = MuJoCoBatchRollout(env, 2).returns(candidates)
+    healthy = MuJoCoBatchRollout(env).returns(candidates)
     assert np.isfinite(healthy).all()
     physics.named.data.qvel["hinge_1"] = 1e12
-    assert (MuJoCoBatchRollout(env, 2).returns(candidates) == -np.inf).all()
+    assert (MuJoCoBatchRollout(env).returns(candidates) == -np.inf).all()
     with pytest.raises(PhysicsError):
-        MuJoCoRollout(env, 2).returns(candidates)
+        MuJoCoRollout(env).returns(candidates)
 
 
 def test_simulator_for_refuses_unknown_envs():

@@ -13,7 +13,7 @@ from dm_control import suite
 
 import wmenvs
 from wmenvs.dmc import DMCEnv, flatten_observation
-from wmenvs.registration import DMC_TASKS, dmc_id
+from wmenvs.registration import DMC_PLANET_TASKS, DMC_TASKS, DMC_VSG_TASKS, dmc_id
 
 
 @pytest.mark.parametrize("domain,task", DMC_TASKS, ids=[f"{d}-{t}" for d, t in DMC_TASKS])
@@ -119,8 +119,61 @@ def test_reset_options_are_refused():
         DMCEnv("cheetah", "run").reset(options={"x": 1})
 
 
-def test_every_paper_task_is_registered_in_both_modalities():
-    ids = {entry.id for entry in wmenvs.list_envs("dmc")}
-    assert len(DMC_TASKS) == 13 and len(ids) == 26
-    for tag, count in (("planet", 6), ("vsg", 12)):
-        assert len([e for e in wmenvs.list_envs(tag) if "dmc" in e.tags and "state" in e.tags]) == count
+def test_every_paper_task_is_registered_in_both_modalities_and_as_its_protocols():
+    plain = [e for e in wmenvs.list_envs("dmc") if "protocol" not in e.tags]
+    assert len(DMC_TASKS) == 13 and len({e.id for e in plain}) == 26
+    assert not any(paper in e.tags for e in plain for paper in ("planet", "vsg", "dreamer"))
+    planet = wmenvs.list_envs("planet")
+    assert [e.id for e in planet] == [f"wmenvs/PlaNet-{d}-{t}-v0" for d, t in DMC_PLANET_TASKS]
+    assert [e.kwargs["action_repeat"] for e in planet] == [8, 4, 4, 2, 4, 2]
+    dreamer = wmenvs.list_envs("dreamer")
+    assert [e.id for e in dreamer] == [f"wmenvs/Dreamer-{d}-{t}-v0" for d, t in DMC_VSG_TASKS]
+    assert {e.kwargs["action_repeat"] for e in dreamer} == {2}
+    assert all(e in wmenvs.list_envs("vsg") for e in dreamer)
+    for entry in planet + dreamer:
+        assert entry.kwargs["pixels"] and "pixels" in entry.tags
+        assert entry.max_episode_steps * entry.kwargs["action_repeat"] == 1000
+
+
+def test_planet_cartpole_episode_is_125_steps_of_1000_simulator_steps():
+    env = gym.make("wmenvs/PlaNet-cartpole-swingup-v0")
+    assert env.observation_space.shape == (64, 64, 3) and env.observation_space.dtype == np.uint8
+    obs, _ = env.reset(seed=0)
+    assert env.observation_space.contains(obs)
+    steps = env_steps = 0
+    total, truncated = 0.0, False
+    while not truncated:
+        obs, reward, terminated, truncated, info = env.step(env.action_space.sample())
+        assert not terminated
+        steps, env_steps, total = steps + 1, env_steps + info["env_steps"], total + reward
+    assert (steps, env_steps) == (125, 1000) and 0.0 <= total <= 1000.0
+
+
+def test_action_repeat_sums_rewards_and_shows_the_last_state():
+    """One step with repeat 3 == three plain steps: summed reward, the last frame and flags."""
+    plain, repeated = DMCEnv("cartpole", "swingup", pixels=True), DMCEnv(
+        "cartpole", "swingup", pixels=True, action_repeat=3)
+    plain.reset(seed=4)
+    repeated.reset(seed=4)
+    action = np.array([0.7], np.float32)
+    rewards = [plain.step(action)[1] for _ in range(2)]
+    obs, reward, terminated, truncated, info = plain.step(action)
+    out = repeated.step(action)
+    np.testing.assert_array_equal(out[0], obs)
+    assert out[1] == sum(rewards) + reward and out[2:4] == (terminated, truncated)
+    assert out[4] == {"discount": 1.0, "env_steps": 3} and info["env_steps"] == 1
+
+
+def test_action_repeat_stops_at_the_episode_end():
+    env = DMCEnv("pendulum", "swingup", action_repeat=4, task_kwargs={"time_limit": 0.1})
+    env.reset(seed=0)   # 5 simulator steps of 0.02 s: one full repeat, then one cut short
+    action = np.zeros(1, np.float32)
+    first, second = env.step(action), env.step(action)
+    assert (first[4]["env_steps"], first[3]) == (4, False)
+    assert (second[4]["env_steps"], second[3]) == (1, True)
+
+
+@pytest.mark.parametrize("repeat", [0, -1, 1.5, True, "2"])
+def test_bad_action_repeats_are_refused(repeat):
+    with pytest.raises(ValueError, match="action_repeat"):
+        DMCEnv("cartpole", "swingup", action_repeat=repeat)

@@ -89,6 +89,24 @@ def test_budget_flags_seeds_and_separate_eval_env(tmp_path):
     assert {"terminated", "truncated", "success", "return", "update"} <= set(episodes[0])
 
 
+class Repeated(gym.Wrapper):
+    """Reports three simulator steps per step, as a protocol ID with action repeat 3 does."""
+
+    def step(self, action):
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        return obs, reward, terminated, truncated, {**info, "env_steps": 3}
+
+
+def test_budget_and_schedule_count_simulator_steps(tmp_path):
+    agent = Spy()
+    result = train(agent, lambda: Repeated(gym.wrappers.TimeLimit(Countdown([]), 7)), 0,
+                   LoopConfig(budget=30, eval_every=10, eval_episodes=1), tmp_path)
+    assert len(agent.transitions) == 10     # 10 ID steps = 30 simulator steps
+    assert [p["step"] for p in result.eval_points] == [0, 12, 21, 30]  # first step past 10, 20
+    assert result.train_episodes[-1]["step"] == 30
+    assert sum(e["length"] for e in result.train_episodes) == 10
+
+
 def test_config_errors_name_the_field():
     with pytest.raises(ValueError, match="eval_episodes"):
         LoopConfig(budget=10, eval_every=5, eval_episodes=0)

@@ -192,9 +192,9 @@ def test_latent_sac_runs_algorithm1_and_round_trips():
     agent = parsimonious_sac.make_agent(env.observation_space, env.action_space, seed=0,
                                         device="cpu", overrides=overrides)
     metrics = []
-    run_episode(agent, env, 0, True, lambda t: metrics.append(agent.observe(t)) and False)
+    run_episode(agent, env, 0, True, lambda t, _: metrics.append(agent.observe(t)) and False)
     assert not any(metrics[:-1]) and {"contrastive", "critic_loss"} <= set(metrics[-1])
-    assert agent.actor[0].in_features == 15                    # the policy reads z, not s
+    assert agent.sac.actor[0].in_features == 15                    # the policy reads z, not s
     clone = parsimonious_sac.make_agent(env.observation_space, env.action_space, seed=5,
                                         device="cpu", overrides=overrides)
     clone.load_state_dict(agent.state_dict())
@@ -206,7 +206,7 @@ def test_plain_sac_baseline_and_bad_overrides():
     env = gym.make("wmenvs/Torus-v0")
     agent = parsimonious_sac.make_agent(env.observation_space, env.action_space, seed=0,
                                         device="cpu", overrides={"model": "none"})
-    assert type(agent) is DiscreteSAC and agent.actor[0].in_features == 64
+    assert type(agent) is DiscreteSAC and agent.sac.actor[0].in_features == 64
     with pytest.raises(ValueError, match="model_hidden"):
         parsimonious_sac.make_agent(env.observation_space, env.action_space, seed=0,
                                     device="cpu", overrides={"model": "none", "model_hidden": [8]})
@@ -264,7 +264,7 @@ def test_planning_agent_learns_between_tasks_and_round_trips(model):
     agent = parsimonious_planning.make_agent(env.observation_space, env.action_space, seed=0,
                                              device="cpu", overrides=overrides)
     metrics = []
-    run_episode(agent, env, 0, True, lambda t: metrics.append(agent.observe(t)) and False)
+    run_episode(agent, env, 0, True, lambda t, _: metrics.append(agent.observe(t)) and False)
     assert agent.tasks_done == 1 and metrics[-1]["epsilon"] == pytest.approx(1 - (1 / 3) ** 2.8)
     clone = parsimonious_planning.make_agent(env.observation_space, env.action_space, seed=3,
                                              device="cpu", overrides=overrides)

@@ -154,19 +154,19 @@ def test_world_model_rejects_bad_config():
 # ---------------------------------------------------------------- agent
 @pytest.mark.parametrize("model", ["rssm", "ssm", "rnn"])
 def test_planet_smoke_on_pixels(model, tmp_path):
-    """Seed episode, updates, planning, action repeat and evaluation on 64x64 images."""
+    """Seed episode, updates, planning and evaluation on 64x64 images."""
     agent = PlaNet(PixelDot.observation_space, PixelDot.action_space,
-                   PlaNetConfig(model=model, action_repeat=2, overshooting_distance=2,
-                                **TINY_AGENT), seed=0, device="auto")
+                   PlaNetConfig(model=model, overshooting_distance=2, **TINY_AGENT), seed=0,
+                   device="auto")
     result = train(agent, PixelDot, seed=0, config=LoopConfig(36, 36, 1), run_dir=tmp_path)
-    assert agent.episodes == 3 and agent.replay.transitions == 18   # 36 steps / repeat 2
+    assert agent.episodes == 3 and agent.replay.transitions == 36
     assert np.isfinite(result.final["mean_return"])
     metrics = [json for json in (tmp_path / "metrics.jsonl").read_text().splitlines()
                if '"update"' in json]
     assert len(metrics) == 3            # C updates once the seed episode is in, then per episode
     state = agent.reset(explore=False)
     action, state = agent.act(PixelDot().reset(seed=1)[0], state, explore=False)
-    assert state["left"] == 1 and PixelDot.action_space.contains(action)
+    assert set(state) == {"latent", "prev"} and PixelDot.action_space.contains(action)
 
 
 def test_planet_discrete_actions_and_checkpoint_round_trip(tmp_path):

@@ -1,7 +1,9 @@
 """The one table of every wmenvs ID.
 
 Each row is a benchmark protocol (action repeat, image size, episode length are part of the
-ID). ``import wmenvs`` registers every row with Gymnasium; ``wmenvs.list_envs(tag)`` and
+ID): a paper's protocol is an ID tagged with the paper (``list_envs(tag="planet")``), never a
+wrapper stack the user assembles. An ID whose step takes several simulator steps reports them
+in ``info["env_steps"]``; budgets count simulator steps. ``import wmenvs`` registers every row with Gymnasium; ``wmenvs.list_envs(tag)`` and
 ``python -m wmenvs list`` read this same table. Families add their rows through one function
 each below; entry points are strings so importing ``wmenvs`` loads no simulator.
 """
@@ -87,20 +89,51 @@ def dmc_id(domain: str, task: str, pixels: bool = False) -> str:
 
 
 def _dmc_entries() -> list[EnvEntry]:
-    entries = []
-    for domain, task in DMC_TASKS:
-        papers = tuple(paper for paper, tasks in (("planet", DMC_PLANET_TASKS), ("vsg", DMC_VSG_TASKS))
-                       if (domain, task) in tasks)
-        for pixels in (False, True):
-            entries.append(EnvEntry(
-                id=dmc_id(domain, task, pixels), entry_point="wmenvs.dmc.env:DMCEnv",
-                max_episode_steps=1000,
-                kwargs={"domain": domain, "task": task, "pixels": pixels},
-                tags=(*papers, "dmc", "pixels" if pixels else "state"),
-                summary=f"dm_control {domain}-{task}, "
-                        + ("64x64x3 uint8 image, fast visual profile" if pixels else "flat float64 state"),
-            ))
-    return entries
+    """The plain suite tasks (no action repeat); the papers' protocols are the rows below."""
+    return [EnvEntry(id=dmc_id(domain, task, pixels), entry_point="wmenvs.dmc.env:DMCEnv",
+                     max_episode_steps=DMC_EPISODE_STEPS,
+                     kwargs={"domain": domain, "task": task, "pixels": pixels},
+                     tags=("dmc", "pixels" if pixels else "state"),
+                     summary=f"dm_control {domain}-{task}, "
+                             + ("64x64x3 uint8 image, fast visual profile" if pixels
+                                else "flat float64 state"))
+            for domain, task in DMC_TASKS for pixels in (False, True)]
+
+
+# The papers' DMC protocols: 64x64x3 pixels, one ID step = R simulator steps (rewards summed,
+# info["env_steps"] = R), so an episode is 1000 // R ID steps and scores stay on the 0-1000 scale.
+DMC_EPISODE_STEPS = 1000
+# PlaNet (Hafner et al. 2019, "Learning Latent Dynamics for Planning from Pixels",
+# arXiv:1811.04551, Sec. 5 / Appendix A): R per domain (some ports use 6 for cup: wrong).
+PLANET_ACTION_REPEAT = {"cartpole": 8, "reacher": 4, "cheetah": 4, "finger": 2, "ball_in_cup": 4,
+                        "walker": 2}
+# DreamerV1/V2 (arXiv:1912.01603, 2010.02193) and VSG (Jain et al. 2022, Sec. 5.2): R = 2 on all.
+DREAMER_ACTION_REPEAT = 2
+
+
+def planet_id(domain: str, task: str) -> str:
+    """PlaNet's protocol ID of a task, e.g. ``wmenvs/PlaNet-cheetah-run-v0``."""
+    return f"{NAMESPACE}/PlaNet-{domain}-{task}-v0"
+
+
+def dreamer_id(domain: str, task: str) -> str:
+    """The Dreamer / VSG protocol ID of a task, e.g. ``wmenvs/Dreamer-walker-run-v0``."""
+    return f"{NAMESPACE}/Dreamer-{domain}-{task}-v0"
+
+
+def _dmc_protocol_entries() -> list[EnvEntry]:
+    def entry(env_id, domain, task, repeat, tags, who):
+        return EnvEntry(id=env_id, entry_point="wmenvs.dmc.env:DMCEnv",
+                        max_episode_steps=DMC_EPISODE_STEPS // repeat,
+                        kwargs={"domain": domain, "task": task, "pixels": True,
+                                "action_repeat": repeat},
+                        tags=(*tags, "dmc", "pixels", "protocol"),
+                        summary=f"{who} protocol: dm_control {domain}-{task}, 64x64x3 uint8 "
+                                f"image, action repeat {repeat}")
+    return ([entry(planet_id(d, t), d, t, PLANET_ACTION_REPEAT[d], ("planet",), "PlaNet")
+             for d, t in DMC_PLANET_TASKS]
+            + [entry(dreamer_id(d, t), d, t, DREAMER_ACTION_REPEAT, ("dreamer", "vsg"),
+                     "Dreamer / VSG") for d, t in DMC_VSG_TASKS])
 
 
 # --------------------------------------------------------------------------- MuJoCo locomotion (ALM)
@@ -162,6 +195,7 @@ ENV_TABLE: tuple[EnvEntry, ...] = (
     *_shapeherd_entries(),
     *_gridworld_entries(),
     *_dmc_entries(),
+    *_dmc_protocol_entries(),
     *_locomotion_entries(),
     *_mujoco_arm_entries(),
 )

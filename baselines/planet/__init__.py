@@ -1,10 +1,6 @@
-"""Baseline adapter: PlaNet (Hafner et al. 2019) with the paper's defaults; pass
-``action_repeat`` (the task protocol's R) and any other :class:`PlaNetConfig` field as overrides."""
+"""Baseline adapter: PlaNet (Hafner et al. 2019) with the paper's defaults; run it on the
+``wmenvs/PlaNet-*`` IDs, which carry PlaNet's action repeats."""
 
-from wmagents.agents.planet import PlaNet, PlaNetConfig
-from wmagents.api import make_config
+from wmagents.agents.planet import make_agent
 
-
-def make_agent(observation_space, action_space, *, seed, device, overrides):
-    return PlaNet(observation_space, action_space, make_config(PlaNetConfig, overrides),
-                  seed=seed, device=device)
+__all__ = ["make_agent"]

@@ -3,20 +3,14 @@
 
 from gymnasium import spaces
 
-from wmagents.agents.sac import SAC, SACConfig
-from wmagents.agents.sac_discrete import DiscreteSAC, DiscreteSACConfig
-from wmagents.api import make_config
+from wmagents.agents import sac, sac_discrete
 
 # This baseline's deviations from the papers' defaults, chosen for CPU budgets (see README.md).
-ADAPTER_DEFAULTS = {DiscreteSACConfig: {"hidden": (256, 256)},
-                    SACConfig: {"learning_starts": 1000}}
+LEADERBOARD_DEFAULTS = {"discrete": {"hidden": (256, 256)}, "continuous": {"learning_starts": 1000}}
 
 
 def make_agent(observation_space, action_space, *, seed, device, overrides):
-    if isinstance(action_space, spaces.Discrete):
-        agent_cls, config_cls = DiscreteSAC, DiscreteSACConfig
-    else:
-        agent_cls, config_cls = SAC, SACConfig
-    config = make_config(config_cls, {**ADAPTER_DEFAULTS[config_cls], **overrides})
-    return agent_cls(observation_space, action_space, config,
-                     seed=seed, device=device)
+    kind = "discrete" if isinstance(action_space, spaces.Discrete) else "continuous"
+    module = sac_discrete if kind == "discrete" else sac
+    return module.make_agent(observation_space, action_space, seed=seed, device=device,
+                             overrides={**LEADERBOARD_DEFAULTS[kind], **overrides})

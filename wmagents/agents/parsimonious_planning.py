@@ -29,7 +29,7 @@ import torch
 from gymnasium import spaces
 
 from wmagents.api import Transition, make_config
-from wmagents.harness.replay import ReplayBuffer
+from wmagents.replay import ReplayBuffer
 from wmagents.models.latent_baselines import make_dynamics_model
 from wmagents.nn import resolve_device
 from wmagents.planners.cem import CEMConfig, cem_categorical
@@ -39,24 +39,24 @@ PLANNING_MODELS = ("parsimonious", "rnn", "ssm", "true")
 
 @dataclass
 class PlanningConfig:
-    model: str = "parsimonious"            # parsimonious | rnn | ssm | true (Figure 4)
-    horizon: int = 15                      # A.7: H
-    iterations: int = 10                   # A.7: I
-    candidates: int = 1000                 # A.7: J
-    top_k: int = 200                       # A.7: K
-    tasks: int = 30                        # A.7: T (problems per planning task)
-    epsilon_power: float = 2.8             # A.7: V
-    latent_dim: int = 15                   # A.2
-    model_hidden: tuple[int, ...] = (1200, 1200)   # A.2
-    transform: str = "both"                # §2.3; not stated for the grids
-    beta: float = 0.5                      # eq. 4 / beta-VAE; tuned in the paper, not reported
-    dynamics_lr: float = 1e-3              # A.7
-    dynamics_updates_per_episode: int = 50  # not stated (our choice)
-    dynamics_batch: int = 128              # not stated (our choice)
-    replay_capacity: int = 100_000
-    world: str = ""                        # model="true" only: GridWorld | FourRooms | Torus
-    obs_dim: int = 64                      # model="true" only: the env's obs_dim / world_seed
-    world_seed: int = 0
+    model: str = "parsimonious"            # Figure 4's lines: parsimonious | rnn | ssm | true
+    horizon: int = 15                      # A.7: planning horizon H = 15
+    iterations: int = 10                   # A.7: I = 10 CEM iterations
+    candidates: int = 1000                 # A.7: J = 1000 candidates
+    top_k: int = 200                       # A.7: refit to the K = 200 best
+    tasks: int = 30                        # A.7: T = 30 problems per planning task
+    epsilon_power: float = 2.8             # A.7: exploration schedule exponent V = 2.8
+    latent_dim: int = 15                   # A.2: latent size 15
+    model_hidden: tuple[int, ...] = (1200, 1200)   # A.2: 2 x 1200 ReLU
+    transform: str = "both"                # Sec. 2.3 (rotation + translation); grids not stated
+    beta: float = 0.5                      # eq. 4 / beta-VAE weight: tuned in the paper, not reported
+    dynamics_lr: float = 1e-3              # A.7: dynamics model learning rate
+    dynamics_updates_per_episode: int = 50  # our choice: not stated in the paper
+    dynamics_batch: int = 128              # our choice: not stated in the paper
+    replay_capacity: int = 100_000         # our choice: every step of 30 x 50-step tasks fits
+    world: str = ""                        # our choice: model="true" only, GridWorld | FourRooms | Torus
+    obs_dim: int = 64                      # our choice: model="true" only, the env's obs_dim
+    world_seed: int = 0                    # our choice: model="true" only, the env's world_seed
 
 
 class TrueGridDynamics:

@@ -1,88 +1,113 @@
-"""Discrete SAC over learnt latent states (Saanum & Schulz, appendix A.5, Algorithm 1).
+"""Discrete SAC over learnt latent states (Saanum & Schulz, "Learning Parsimonious Dynamics for
+Generalization in Reinforcement Learning", appendix A.5, Algorithm 1).
 
-Each episode end runs ``dynamics_updates_per_episode`` gradient steps of the dynamics model on
-transitions ``(s, a, s')`` from the replay, then the ``M = 15`` SAC steps of
-:class:`~wmagents.agents.sac_discrete.DiscreteSAC`, whose actor and critics read
+Algorithm 1, per env step: store ``(s, a, r, s')`` in D. At each episode end: take
+``dynamics_updates_per_episode`` gradient steps of the dynamics model on transitions from D,
+then the ``M = 15`` discrete-SAC steps of
+:class:`~wmagents.agents.sac_discrete.DiscreteSACLearner`, whose actor and critics read
 ``z = f_phi(s)`` instead of ``s`` (the encoder is trained by its own objective only; latents are
-detached for SAC). ``model="none"`` is the paper's *Baseline*: plain discrete SAC on the raw
-observation, where only the actor and critic losses shape the representation.
-
-Adapter: ``make_agent(observation_space, action_space, *, seed, device, overrides)``.
+detached for SAC). ``model="none"`` is the paper's *Baseline*: plain
+:class:`~wmagents.agents.sac_discrete.DiscreteSAC` on the raw observation, where only the actor
+and critic losses shape the representation.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from gymnasium import spaces
 
-from wmagents.agents.sac_discrete import DiscreteSAC, DiscreteSACConfig
+from wmagents.agents.random_agent import random_action
+from wmagents.agents.sac_discrete import (DiscreteSAC, DiscreteSACConfig, DiscreteSACLearner,
+                                          warm_up)
 from wmagents.api import Transition, make_config
-from wmagents.harness.replay import ReplayBuffer
 from wmagents.models.latent_baselines import MODEL_KINDS, make_dynamics_model
+from wmagents.nn import (UpdateSchedule, load_states, optimizer_step, resolve_device, states,
+                         torch_batch)
+from wmagents.replay import ReplayBuffer
 
 
 @dataclass
 class LatentSACConfig(DiscreteSACConfig):
-    """SAC fields: appendix A.6 (see DiscreteSACConfig). Dynamics fields: appendix A.2."""
+    """The SAC fields are :class:`DiscreteSACConfig`'s (appendix A.6)."""
 
-    model: str = "parsimonious"            # parsimonious | vae | none (Figure 3's three lines)
-    latent_dim: int = 15                   # A.2
+    model: str = "parsimonious"            # Figure 3's lines: parsimonious | vae | none (Baseline)
+    latent_dim: int = 15                   # A.2: latent size 15
     model_hidden: tuple[int, ...] = (1200, 1200)   # A.2: 2 x 1200 ReLU
-    transform: str = "both"                # §2.3; the paper does not say which for the grids
-    beta: float = 0.5                      # eq. 4 / beta-VAE: tuned in the paper, not reported
-    dynamics_lr: float = 1e-3              # A.6
-    dynamics_updates_per_episode: int = 15  # not stated (our choice: as many as SAC's M)
-    dynamics_batch: int = 150              # not stated (our choice: SAC's batch)
+    transform: str = "both"                # Sec. 2.3 (rotation + translation); grids not stated
+    beta: float = 0.5                      # eq. 4 / beta-VAE weight: tuned in the paper, not reported
+    dynamics_lr: float = 1e-3              # A.6: dynamics model learning rate
+    dynamics_updates_per_episode: int = 15  # our choice: not stated, as many as SAC's M
+    dynamics_batch: int = 150              # our choice: not stated, SAC's batch
 
 
-class LatentDiscreteSAC(DiscreteSAC):
+class LatentDiscreteSAC:
     def __init__(self, observation_space: spaces.Box, action_space: spaces.Discrete,
                  config: LatentSACConfig, seed: int = 0, device: str = "auto"):
         if config.model not in MODEL_KINDS[:2]:
             raise ValueError(f"model={config.model!r}: policy learning uses 'parsimonious', "
                              "'vae' or 'none'")
-        latent_space = spaces.Box(-float("inf"), float("inf"), (config.latent_dim,))
-        super().__init__(latent_space, action_space, config, seed, device)
+        if not isinstance(action_space, spaces.Discrete):
+            raise ValueError(f"LatentDiscreteSAC needs a Discrete action space, got {action_space}")
+        self.config = config
+        self.action_space = action_space
+        self.device = resolve_device(device)
+        self.rng = np.random.default_rng(seed)
         self.replay = ReplayBuffer(observation_space, action_space, config.replay_capacity, seed)
+        self.schedule = UpdateSchedule(warm_up(config), config.updates_per_step,
+                                       config.updates_per_episode)
+        self.sac = DiscreteSACLearner(config.latent_dim, int(action_space.n), config, self.device)
         self.model = make_dynamics_model(
             config.model, observation_space.shape[0], int(action_space.n),
             latent_dim=config.latent_dim, hidden=config.model_hidden, transform=config.transform,
             beta=config.beta).to(self.device)
-        self.nets["model"] = self.model
-        self.optimizers["model"] = torch.optim.Adam(self.model.parameters(), lr=config.dynamics_lr)
+        self.model_optimizer = torch.optim.Adam(self.model.parameters(), lr=config.dynamics_lr)
 
-    def _policy(self, obs: torch.Tensor, explore: bool) -> int:
-        return super()._policy(self.model.encode(obs), explore)
+    def reset(self, explore: bool):
+        return None
 
-    def _batch(self) -> dict[str, torch.Tensor]:
-        batch = super()._batch()
+    def act(self, obs, state, explore: bool):
+        if explore and self.replay.transitions < warm_up(self.config):
+            return random_action(self.action_space, self.rng), state
         with torch.no_grad():
-            batch["obs"], batch["next_obs"] = (self.model.encode(batch[k])
-                                               for k in ("obs", "next_obs"))
-        return batch
-
-    def _dynamics_step(self) -> dict[str, float]:
-        b = {k: torch.as_tensor(v, device=self.device)
-             for k, v in self.replay.sample(self.config.dynamics_batch).items()}
-        loss, metrics = self.model.loss(b["obs"].float(), b["action"], b["next_obs"].float())
-        self._step(self.optimizers["model"], loss)
-        return metrics
+            x = torch.as_tensor(np.asarray(obs, np.float32), device=self.device)[None]
+            return int(self.action_space.start + self.sac.policy(self.model.encode(x), explore)), \
+                state
 
     def observe(self, transition: Transition) -> dict[str, float]:
-        """Algorithm 1: the step joins D; at an episode end, the dynamics steps, then SAC's."""
         self.replay.add(transition)
-        if self.replay.transitions < self.config.learning_starts:
-            return {}
         metrics: dict[str, float] = {}
-        if transition.episode_end:
+        if transition.episode_end and self.replay.transitions >= warm_up(self.config):
             for _ in range(self.config.dynamics_updates_per_episode):
-                metrics = self._dynamics_step()
-        for _ in range(self.config.updates_per_step
-                       + self.config.updates_per_episode * transition.episode_end):
-            metrics = {**metrics, **self._update(self._batch())}
+                metrics = self.dynamics_step()
+        for _ in range(self.schedule.updates(self.replay.transitions, transition.episode_end)):
+            metrics = {**metrics, **self.sac_step()}
         return metrics
+
+    def dynamics_step(self) -> dict[str, float]:
+        b = torch_batch(self.replay.sample(self.config.dynamics_batch), self.device)
+        loss, metrics = self.model.loss(b["obs"], b["action"], b["next_obs"])
+        optimizer_step(self.model_optimizer, loss)
+        return metrics
+
+    def sac_step(self) -> dict[str, float]:
+        b = torch_batch(self.replay.sample(self.config.batch_size), self.device)
+        with torch.no_grad():
+            b["obs"], b["next_obs"] = self.model.encode(b["obs"]), self.model.encode(b["next_obs"])
+        return self.sac.update(b, (b["action"] - self.action_space.start).long())
+
+    def _parts(self) -> dict:
+        return {**self.sac.parts(), "model": self.model, "model_optimizer": self.model_optimizer,
+                "replay": self.replay}
+
+    def state_dict(self) -> dict:
+        return {**states(self._parts()), "rng": self.rng.bit_generator.state}
+
+    def load_state_dict(self, state: dict) -> None:
+        load_states(self._parts(), state)
+        self.rng.bit_generator.state = state["rng"]
 
 
 def make_agent(observation_space, action_space, *, seed, device, overrides):
@@ -93,5 +118,5 @@ def make_agent(observation_space, action_space, *, seed, device, overrides):
         del overrides["model"]
         return DiscreteSAC(observation_space, action_space,
                            make_config(DiscreteSACConfig, overrides), seed=seed, device=device)
-    config = make_config(LatentSACConfig, overrides)
-    return LatentDiscreteSAC(observation_space, action_space, config, seed=seed, device=device)
+    return LatentDiscreteSAC(observation_space, action_space,
+                             make_config(LatentSACConfig, overrides), seed=seed, device=device)

@@ -4,9 +4,9 @@ Collect ``seed_episodes`` episodes with uniform random actions; after every coll
 run ``updates_per_episode`` (C) model updates on ``batch_size`` x ``chunk_length`` sequence
 chunks; act by filtering the belief ``q(s_t | o_<=t, a_<t)`` and planning with CEM in latent
 space (candidates scored by the reward head summed over the horizon, belief reset to N(0, I)
-at every decision), adding N(0, ``exploration_noise``) while collecting. Each planned action is
-repeated ``action_repeat`` times (the task protocol's value); the replay stores one transition
-per decision with the summed reward, so the model and the planner work at the repeated rate.
+at every decision), adding N(0, ``exploration_noise``) while collecting. Action repeat is the
+ID's (``wmenvs/PlaNet-*``): one agent step is one decision, so the model and the planner work
+at the repeated rate.
 Discrete action spaces (not in PlaNet) use one-hot actions, the categorical-logit CEM and
 epsilon-random exploration with probability ``exploration_noise``.
 """
@@ -21,8 +21,8 @@ import torch.nn.functional as F
 from gymnasium import spaces
 
 from wmagents.agents.random_agent import random_action
-from wmagents.api import Transition
-from wmagents.harness.replay import ReplayBuffer
+from wmagents.api import Transition, make_config
+from wmagents.replay import ReplayBuffer
 from wmagents.models.rssm import LatentSizes
 from wmagents.models.world_model import WorldModel, WorldModelConfig
 from wmagents.nn import resolve_device
@@ -31,34 +31,35 @@ from wmagents.planners.cem import CEMConfig, cem_categorical, cem_continuous
 
 @dataclass
 class PlaNetConfig:
-    """Defaults: PlaNet, Sec. 5 and Appendix A (see ``specs/dmc_locomotion_pixels.md``)."""
+    """Defaults: Hafner et al. 2019, "Learning Latent Dynamics for Planning from Pixels"
+    (arXiv:1811.04551), Sec. 3-5 and Appendix A, as restated by the reproduction report and the
+    released google-research/planet configuration."""
 
-    model: str = "rssm"                  # rssm | ssm | rnn (Sec. 3)
-    deter: int = 200                     # GRU size
-    stoch: int = 30                      # stochastic state size
-    hidden: int = 200                    # other layers
-    min_std: float = 0.1
-    cnn_depth: int = 32                  # conv encoder 32/64/128/256
-    reward_hidden: int = 300
-    reward_layers: int = 3
-    bit_depth: int = 5
-    free_nats: float = 3.0
-    overshooting_distance: int = 1       # D (1 = no latent overshooting, the RSSM default)
-    overshooting_weights: tuple[float, ...] = ()
-    lr: float = 1e-3
-    adam_eps: float = 1e-4
-    grad_clip: float = 1000.0
-    batch_size: int = 50
-    chunk_length: int = 50
-    seed_episodes: int = 5
-    updates_per_episode: int = 100       # C
-    exploration_noise: float = 0.3
-    action_repeat: int = 1               # the task protocol's R
-    horizon: int = 12
-    iterations: int = 10
-    candidates: int = 1000
-    top_k: int = 100
-    replay_capacity: int = 1_000_000     # decisions (PlaNet keeps every episode)
+    model: str = "rssm"                  # Sec. 3: rssm | ssm | rnn; RSSM is PlaNet's model
+    deter: int = 200                     # App. A: deterministic GRU state of 200 units
+    stoch: int = 30                      # App. A: 30-dim diagonal Gaussian stochastic state
+    hidden: int = 200                    # App. A: other fully connected layers, 200 ReLU units
+    min_std: float = 0.1                 # released code: minimum std of the state Gaussians 0.1
+    cnn_depth: int = 32                  # App. A: conv encoder 32/64/128/256 channels (k4, s2)
+    reward_hidden: int = 300             # released code: reward head of 300-unit layers
+    reward_layers: int = 3               # released code: reward head of 3 hidden layers
+    bit_depth: int = 5                   # App. A: images quantised to 5 bits
+    free_nats: float = 3.0               # App. A: 3 free nats on the KL
+    overshooting_distance: int = 1       # Sec. 4: D; 1 = the standard bound, RSSM's default
+    overshooting_weights: tuple[float, ...] = ()   # Sec. 4: beta_1..beta_D; empty = all 1
+    lr: float = 1e-3                     # App. A: Adam learning rate 1e-3
+    adam_eps: float = 1e-4               # App. A: Adam epsilon 1e-4
+    grad_clip: float = 1000.0            # App. A: gradient norm clipped at 1000
+    batch_size: int = 50                 # App. A: B = 50 sequence chunks
+    chunk_length: int = 50               # App. A: L = 50 steps per chunk
+    seed_episodes: int = 5               # Algorithm 1 / App. A: S = 5 random seed episodes
+    updates_per_episode: int = 100       # Algorithm 1 / App. A: C = 100 updates per episode
+    exploration_noise: float = 0.3       # App. A: exploration noise N(0, 0.3)
+    horizon: int = 12                    # Sec. 3 planner: H = 12
+    iterations: int = 10                 # Sec. 3 planner: I = 10
+    candidates: int = 1000               # Sec. 3 planner: J = 1000
+    top_k: int = 100                     # Sec. 3 planner: K = 100
+    replay_capacity: int = 1_000_000     # our choice: every decision of a 1,000-episode run fits
 
     def world_model(self) -> WorldModelConfig:
         return WorldModelConfig(self.model, LatentSizes(self.deter, self.stoch, self.hidden,
@@ -76,8 +77,6 @@ class PlaNet:
         if not self.discrete and not (isinstance(action_space, spaces.Box)
                                       and len(action_space.shape) == 1):
             raise ValueError(f"PlaNet needs a 1-D Box or a Discrete action space, got {action_space}")
-        if config.action_repeat < 1:
-            raise ValueError(f"action_repeat must be >= 1, got {config.action_repeat}")
         self.action_space = action_space
         self.device = resolve_device(device)
         self.action_dim = int(action_space.n) if self.discrete else action_space.shape[0]
@@ -91,13 +90,11 @@ class PlaNet:
             self.low, self.high = (torch.as_tensor(b, dtype=torch.float32, device=self.device)
                                    for b in (action_space.low, action_space.high))
         self.episodes = 0          # finished training episodes
-        self.pending = None        # the decision being repeated: obs, action, summed reward, steps
 
     # ------------------------------------------------------------------ acting
     def reset(self, explore: bool):
         return {"latent": self.model.transition.initial(1, self.device),
-                "prev": torch.zeros(1, self.action_dim, device=self.device),
-                "action": None, "left": 0}
+                "prev": torch.zeros(1, self.action_dim, device=self.device)}
 
     def _encode(self, action) -> torch.Tensor:
         a = torch.as_tensor(np.asarray(action), device=self.device)
@@ -106,17 +103,14 @@ class PlaNet:
         return a.float().reshape(-1, self.action_dim)
 
     def act(self, obs, state, explore: bool):
-        if state["left"] == 0:
-            if explore and self.episodes < self.config.seed_episodes:
-                action, latent = random_action(self.action_space, self.rng), state["latent"]
-            else:
-                with torch.no_grad():
-                    obs_t = torch.as_tensor(np.asarray(obs), device=self.device)[None]
-                    latent = self.model.filter(state["latent"], state["prev"], obs_t)
-                action = self._explore(self._plan(latent)) if explore else self._plan(latent)
-            state = {"latent": latent, "prev": self._encode(action), "action": action,
-                     "left": self.config.action_repeat}
-        return state["action"], {**state, "left": state["left"] - 1}
+        if explore and self.episodes < self.config.seed_episodes:
+            action, latent = random_action(self.action_space, self.rng), state["latent"]
+        else:
+            with torch.no_grad():
+                obs_t = torch.as_tensor(np.asarray(obs), device=self.device)[None]
+                latent = self.model.filter(state["latent"], state["prev"], obs_t)
+            action = self._explore(self._plan(latent)) if explore else self._plan(latent)
+        return action, {"latent": latent, "prev": self._encode(action)}
 
     def _plan(self, latent):
         if self.discrete:
@@ -137,15 +131,7 @@ class PlaNet:
 
     # ------------------------------------------------------------------ learning
     def observe(self, transition: Transition) -> dict[str, float]:
-        if self.pending is None:
-            self.pending = {"obs": transition.obs, "action": transition.action, "reward": 0.0, "steps": 0}
-        self.pending["reward"] += transition.reward
-        self.pending["steps"] += 1
-        if self.pending["steps"] == self.config.action_repeat or transition.episode_end:
-            p = self.pending
-            self.replay.add(Transition(p["obs"], p["action"], p["reward"], transition.next_obs,
-                                       transition.terminated, transition.truncated))
-            self.pending = None
+        self.replay.add(transition)
         if not transition.episode_end:
             return {}
         self.episodes += 1
@@ -172,8 +158,7 @@ class PlaNet:
     def state_dict(self) -> dict:
         return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
                 "replay": self.replay.state_dict(), "rng": self.rng.bit_generator.state,
-                "generator": self.generator.get_state(), "episodes": self.episodes,
-                "pending": self.pending}
+                "generator": self.generator.get_state(), "episodes": self.episodes}
 
     def load_state_dict(self, state: dict) -> None:
         self.model.load_state_dict(state["model"])
@@ -181,4 +166,9 @@ class PlaNet:
         self.replay.load_state_dict(state["replay"])
         self.rng.bit_generator.state = state["rng"]
         self.generator.set_state(state["generator"])
-        self.episodes, self.pending = state["episodes"], state["pending"]
+        self.episodes = state["episodes"]
+
+
+def make_agent(observation_space, action_space, *, seed, device, overrides):
+    return PlaNet(observation_space, action_space, make_config(PlaNetConfig, overrides),
+                  seed=seed, device=device)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from gymnasium import spaces
 
-from wmagents.api import Transition
+from wmagents.api import Transition, make_config
 
 
 def random_action(space: spaces.Space, rng: np.random.Generator):
@@ -46,3 +46,8 @@ class RandomAgent:
 
     def load_state_dict(self, state: dict) -> None:
         self.rng.bit_generator.state = state["rng"]
+
+
+def make_agent(observation_space, action_space, *, seed, device, overrides):
+    return RandomAgent(observation_space, action_space, make_config(RandomConfig, overrides),
+                       seed=seed, device=device)

@@ -17,83 +17,107 @@ import torch
 import torch.nn.functional as F
 from gymnasium import spaces
 
-from wmagents.agents.off_policy import OffPolicyAgent, TwinQ
-from wmagents.nn import mlp, soft_update
-
-LOG_STD_MIN, LOG_STD_MAX = -20.0, 2.0  # the clamp of the authors' softlearning code
+from wmagents.agents.random_agent import random_action
+from wmagents.api import Transition, make_config
+from wmagents.nn import (QEnsemble, TanhGaussianActor, Temperature, UpdateSchedule, load_states,
+                         optimizer_step, resolve_device, soft_update, states, torch_batch)
+from wmagents.replay import ReplayBuffer
 
 
 @dataclass
 class SACConfig:
-    """Defaults: Haarnoja et al. 2018b, Table 1 (shared SAC hyper-parameters)."""
-
-    lr: float = 3e-4                       # Table 1: learning rate (Adam), all networks
+    lr: float = 3e-4                       # Haarnoja 2018b Table 1: Adam learning rate, all nets
     gamma: float = 0.99                    # Table 1: discount
     replay_capacity: int = 1_000_000       # Table 1: replay buffer size
     hidden: tuple[int, ...] = (256, 256)   # Table 1: 2 hidden layers x 256 units
     batch_size: int = 256                  # Table 1: samples per minibatch
     tau: float = 0.005                     # Table 1: target smoothing coefficient
     updates_per_step: int = 1              # Table 1: gradient steps per env step
-    updates_per_episode: int = 0
-    init_alpha: float = 1.0                # softlearning's initial temperature
-    autotune_alpha: bool = True            # section 5: automatic entropy adjustment
-    target_entropy_scale: float = 1.0      # target entropy = -scale * dim(A) (section 5)
-    learning_starts: int = 5_000           # not in Table 1: uniform random steps first (our choice)
+    updates_per_episode: int = 0           # our choice: no episode-end updates (Table 1 has none)
+    init_alpha: float = 1.0                # softlearning code: initial temperature 1
+    autotune_alpha: bool = True            # Sec. 5: automatic entropy adjustment
+    target_entropy_scale: float = 1.0      # Sec. 5: target entropy = -scale * dim(A), scale 1
+    learning_starts: int = 5_000           # our choice: uniform random steps first (not in Table 1)
 
 
-class SAC(OffPolicyAgent):
+class SAC:
     def __init__(self, observation_space: spaces.Space, action_space: spaces.Space,
                  config: SACConfig | None = None, seed: int = 0, device: str = "auto"):
+        if not (isinstance(observation_space, spaces.Box) and len(observation_space.shape) == 1):
+            raise ValueError("SAC takes flat vector observations (Box of rank 1), got "
+                             f"{observation_space}; pixel tasks need an agent with an encoder")
         if not isinstance(action_space, spaces.Box) or len(action_space.shape) != 1:
             raise ValueError(f"SAC needs a 1-D Box action space, got {action_space}")
-        config = config or SACConfig()
-        super().__init__(observation_space, action_space, config, seed, device)
-        act_dim = action_space.shape[0]
-        self.target_entropy = -config.target_entropy_scale * act_dim
-        low, high = (torch.as_tensor(b, dtype=torch.float32, device=self.device)
-                     for b in (action_space.low, action_space.high))
-        self.action_scale, self.action_bias = (high - low) / 2, (high + low) / 2
-        self.actor = mlp(self.obs_dim, config.hidden, 2 * act_dim).to(self.device)
-        self.critic = TwinQ(self.obs_dim + act_dim, config.hidden, 1).to(self.device)
+        self.config = config = config or SACConfig()
+        self.action_space = action_space
+        self.device = resolve_device(device)
+        self.rng = np.random.default_rng(seed)
+        self.replay = ReplayBuffer(observation_space, action_space, config.replay_capacity, seed)
+        self.schedule = UpdateSchedule(config.learning_starts, config.updates_per_step,
+                                       config.updates_per_episode)
+        self.temperature = Temperature(config.init_alpha, config.autotune_alpha, config.lr,
+                                       self.device)
+        self.target_entropy = -config.target_entropy_scale * action_space.shape[0]
+        obs_dim, act_dim = observation_space.shape[0], action_space.shape[0]
+        self.actor = TanhGaussianActor(obs_dim, config.hidden, action_space).to(self.device)
+        self.critic = QEnsemble(obs_dim + act_dim, config.hidden, 1, n=2).to(self.device)
         self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
-        self.nets.update(actor=self.actor, critic=self.critic, critic_target=self.critic_target)
-        self.optimizers.update(actor=torch.optim.Adam(self.actor.parameters(), lr=config.lr),
-                               critic=torch.optim.Adam(self.critic.parameters(), lr=config.lr))
+        self.actor_optimizer = torch.optim.Adam(self.actor.parameters(), lr=config.lr)
+        self.critic_optimizer = torch.optim.Adam(self.critic.parameters(), lr=config.lr)
 
-    def _sample(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Reparameterised squashed sample and its log-probability (eq. 21)."""
-        mean, log_std = self.actor(obs).chunk(2, dim=-1)
-        std = log_std.clamp(LOG_STD_MIN, LOG_STD_MAX).exp()
-        u = mean + std * torch.randn_like(mean)
-        a = torch.tanh(u)
-        log_prob = torch.distributions.Normal(mean, std).log_prob(u) \
-            - torch.log(self.action_scale * (1 - a.pow(2)) + 1e-6)
-        return a * self.action_scale + self.action_bias, log_prob.sum(-1)
+    def reset(self, explore: bool):
+        return None
 
-    def _q(self, critic, obs: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+    def act(self, obs, state, explore: bool):
+        if explore and self.replay.transitions < self.config.learning_starts:
+            return random_action(self.action_space, self.rng), state
+        with torch.no_grad():
+            x = torch.as_tensor(np.asarray(obs, np.float32), device=self.device)[None]
+            action = self.actor.sample(x)[0] if explore else self.actor.mode(x)
+        return action[0].cpu().numpy().astype(self.action_space.dtype), state
+
+    def observe(self, transition: Transition) -> dict[str, float]:
+        self.replay.add(transition)
+        metrics: dict[str, float] = {}
+        for _ in range(self.schedule.updates(self.replay.transitions, transition.episode_end)):
+            metrics = self.update(torch_batch(self.replay.sample(self.config.batch_size),
+                                              self.device))
+        return metrics
+
+    def q(self, critic: QEnsemble, obs: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
         return critic(torch.cat([obs, action], -1)).squeeze(-1)
 
-    def _policy(self, obs: torch.Tensor, explore: bool) -> np.ndarray:
-        if explore:
-            action = self._sample(obs)[0]
-        else:
-            action = torch.tanh(self.actor(obs).chunk(2, dim=-1)[0]) * self.action_scale \
-                + self.action_bias
-        return action[0].cpu().numpy().astype(self.action_space.dtype)
-
-    def _update(self, b: dict[str, torch.Tensor]) -> dict[str, float]:
-        alpha, gamma = self.alpha, self.config.gamma
-        with torch.no_grad():
-            next_action, next_log_prob = self._sample(b["next_obs"])
-            next_q = self._q(self.critic_target, b["next_obs"], next_action).min(0).values
+    def update(self, b: dict[str, torch.Tensor]) -> dict[str, float]:
+        alpha, gamma = self.temperature.alpha, self.config.gamma
+        with torch.no_grad():                                          # eq. 5 target
+            next_action, next_log_prob = self.actor.sample(b["next_obs"])
+            next_q = self.q(self.critic_target, b["next_obs"], next_action).min(0).values
             target = b["reward"] + gamma * (1 - b["terminated"]) * (next_q - alpha * next_log_prob)
-        q = self._q(self.critic, b["obs"], b["action"].float())
-        critic_loss = self._step(self.optimizers["critic"],
-                                 F.mse_loss(q[0], target) + F.mse_loss(q[1], target))
-        action, log_prob = self._sample(b["obs"])
-        q_pi = self._q(self.critic, b["obs"], action).min(0).values
-        actor_loss = self._step(self.optimizers["actor"], (alpha * log_prob - q_pi).mean())
-        alpha_value = self._alpha_step(-log_prob, self.target_entropy)
+        q = self.q(self.critic, b["obs"], b["action"].float())
+        critic_loss = optimizer_step(self.critic_optimizer,
+                                     F.mse_loss(q[0], target) + F.mse_loss(q[1], target))
+        action, log_prob = self.actor.sample(b["obs"])                 # eq. 7
+        q_pi = self.q(self.critic, b["obs"], action).min(0).values
+        actor_loss = optimizer_step(self.actor_optimizer, (alpha * log_prob - q_pi).mean())
+        alpha_value = self.temperature.update(-log_prob, self.target_entropy)   # eq. 18
         soft_update(self.critic_target, self.critic, self.config.tau)
         return {"critic_loss": critic_loss, "actor_loss": actor_loss, "alpha": alpha_value,
                 "entropy": -log_prob.mean().item()}
+
+    def _parts(self) -> dict:
+        return {"actor": self.actor, "critic": self.critic, "critic_target": self.critic_target,
+                "actor_optimizer": self.actor_optimizer,
+                "critic_optimizer": self.critic_optimizer, "temperature": self.temperature,
+                "replay": self.replay}
+
+    def state_dict(self) -> dict:
+        return {**states(self._parts()), "rng": self.rng.bit_generator.state}
+
+    def load_state_dict(self, state: dict) -> None:
+        load_states(self._parts(), state)
+        self.rng.bit_generator.state = state["rng"]
+
+
+def make_agent(observation_space, action_space, *, seed, device, overrides):
+    return SAC(observation_space, action_space, make_config(SACConfig, overrides),
+               seed=seed, device=device)

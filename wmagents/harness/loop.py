@@ -1,8 +1,11 @@
 """The one training loop every agent plugs into.
 
-Collect with ``explore=True`` until the env-step budget is spent (the loop, not the agent,
-counts steps); every ``eval_every`` steps and at the end, evaluate ``eval_episodes`` episodes
-with ``explore=False`` on a separate env instance. Training episode ``k`` is reset with an even
+Collect with ``explore=True`` until the budget is spent; every ``eval_every`` steps and at the
+end, evaluate ``eval_episodes`` episodes with ``explore=False`` on a separate env instance.
+Budgets and schedules count *simulator* steps, the papers' convention: the loop, not the agent,
+counts them, adding ``info["env_steps"]`` per ID step where the ID repeats actions (PlaNet's
+cartpole: 8) and 1 elsewhere; an evaluation runs when the count crosses a multiple of
+``eval_every``. Training episode ``k`` is reset with an even
 seed and evaluation episode ``j`` with an odd one, both derived from the run seed, so the two
 sets are disjoint by construction and every evaluation round sees the same episodes.
 
@@ -48,7 +51,7 @@ class LoopConfig:
 @dataclass
 class LoopResult:
     eval_points: list[dict]   # one per evaluation: step, mean_return, returns, lengths, ...
-    train_episodes: int
+    train_episodes: list[dict]  # one per training episode: episode, step, return, length, flags
     wall_time_s: float        # summed over all sessions of this run
     resumed_from: int | None  # step of the checkpoint this call resumed from
 
@@ -64,9 +67,10 @@ def episode_seed(run_seed: int, index: int, evaluation: bool) -> int:
 
 
 def run_episode(agent: Agent, env: gym.Env, seed: int, explore: bool,
-                on_step: Callable[[Transition], bool] | None = None) -> dict:
-    """Play one episode; ``on_step`` sees every transition and may stop the episode early
-    by returning ``True`` (the budget). Returns return, length, flags and success."""
+                on_step: Callable[[Transition, int], bool] | None = None) -> dict:
+    """Play one episode; ``on_step(transition, env_steps)`` sees every transition with the
+    simulator steps it took and may stop the episode early by returning ``True`` (the
+    budget). Returns return, length (ID steps), flags and success."""
     obs, info = env.reset(seed=seed)
     state = agent.reset(explore=explore)
     total, length = 0.0, 0
@@ -75,7 +79,8 @@ def run_episode(agent: Agent, env: gym.Env, seed: int, explore: bool,
         next_obs, reward, terminated, truncated, info = env.step(action)
         total, length = total + float(reward), length + 1
         stop = on_step(Transition(obs, action, float(reward), next_obs, bool(terminated),
-                                  bool(truncated))) if on_step else False
+                                  bool(truncated)), int(info.get("env_steps", 1))) \
+            if on_step else False
         if terminated or truncated or stop:
             break
         obs = next_obs
@@ -113,7 +118,8 @@ def train(agent: Agent, make_env: Callable[[], gym.Env], seed: int, config: Loop
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     ckpt_path, metrics_path = run_dir / CHECKPOINT, run_dir / METRICS
-    s = {"step": 0, "episode": 0, "eval_points": [], "wall_time_s": 0.0, "metrics_bytes": 0}
+    s = {"step": 0, "episode": 0, "eval_points": [], "train_episodes": [], "wall_time_s": 0.0,
+         "metrics_bytes": 0}
     resumed_from = None
     if ckpt_path.exists():
         ckpt = torch.load(ckpt_path, weights_only=False)
@@ -148,20 +154,22 @@ def train(agent: Agent, make_env: Callable[[], gym.Env], seed: int, config: Loop
     next_checkpoint = (s["step"] // config.checkpoint_every + 1) * config.checkpoint_every
     updates: list[dict] = []
 
-    def on_step(t: Transition) -> bool:
+    def on_step(t: Transition, env_steps: int) -> bool:
         metrics = agent.observe(t)
         if metrics:
             updates.append(metrics)
-        s["step"] += 1
-        bar.update(1)
-        if s["step"] % config.eval_every == 0 or s["step"] == config.budget:
+        before, s["step"] = s["step"], s["step"] + env_steps
+        bar.update(env_steps)
+        if s["step"] // config.eval_every > before // config.eval_every \
+                or s["step"] >= config.budget:
             run_eval()
         return s["step"] >= config.budget
 
     while s["step"] < config.budget:
         episode = run_episode(agent, env, episode_seed(seed, s["episode"], False), True, on_step)
         s["episode"] += 1
-        record = {"kind": "train_episode", "step": s["step"], "episode": s["episode"], **episode}
+        s["train_episodes"].append({"episode": s["episode"], "step": s["step"], **episode})
+        record = {"kind": "train_episode", **s["train_episodes"][-1]}
         if updates:
             record["update"] = {k: float(np.mean([u[k] for u in updates])) for k in updates[-1]}
             updates.clear()
@@ -181,5 +189,5 @@ def train(agent: Agent, make_env: Callable[[], gym.Env], seed: int, config: Loop
     log.close()
     env.close()
     eval_env.close()
-    return LoopResult(s["eval_points"], s["episode"],
+    return LoopResult(s["eval_points"], s["train_episodes"],
                       s["wall_time_s"] + time.perf_counter() - started, resumed_from)

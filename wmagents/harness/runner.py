@@ -2,7 +2,8 @@
 
 ``run_one`` is the unit of work (it runs in a worker process): build the env and the agent,
 train through the loop (resuming from ``<work_dir>/<run_id>/checkpoint.pt`` when present) and
-return a JSON-able result; the driver writes it to the store. Each run uses one torch thread
+return a JSON-able result; the driver writes it to the store. A planner adapter
+(``make_planner(env, ...)``, budget 0) is built on the evaluation env and only evaluated. Each run uses one torch thread
 and seeds torch with the run seed, so a spec gives the same numbers on every backend.
 ``local`` runs specs in a spawn process pool; ``ray`` submits the same function to a Ray
 cluster (``address``; ``None`` starts a local one). With ``ray`` on several machines,
@@ -15,6 +16,7 @@ import concurrent.futures as cf
 import json
 import multiprocessing
 import os
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -22,7 +24,7 @@ import gymnasium as gym
 from tqdm import tqdm
 
 import wmenvs  # noqa: F401  (registers the wmenvs IDs in worker processes)
-from wmagents.harness.loop import LoopConfig, train
+from wmagents.harness.loop import LoopConfig, evaluate, train
 from wmagents.harness.provenance import provenance
 from wmagents.harness.spec import RunSpec, load_adapter
 from wmagents.harness.store import Store
@@ -40,23 +42,42 @@ def run_one(spec: RunSpec, work_dir: str, device: str = "auto", progress: bool =
     torch.set_num_threads(1)
     torch.manual_seed(spec.seed)
     dev = str(resolve_device(device))
+    adapter = load_adapter(spec.agent)
     env = gym.make(spec.env_id)
-    agent = load_adapter(spec.agent).make_agent(env.observation_space, env.action_space,
-                                                seed=spec.seed, device=dev,
-                                                overrides=dict(spec.overrides))
-    loop = LoopConfig(spec.budget, spec.eval_every, spec.eval_episodes,
-                      checkpoint_every=max(spec.budget // 10, 1))
-    out = train(agent, lambda: gym.make(spec.env_id), spec.seed, loop, run_dir, progress,
-                desc=f"{spec.agent} {spec.env_id} s{spec.seed}")
-    result = {"run_id": spec.run_id, "spec": asdict(spec), "eval_points": out.eval_points,
-              "wall_time_s": out.wall_time_s, "resumed_from": out.resumed_from,
-              "agent_config": _jsonable(asdict(agent.config)),
-              "env_spec": _env_spec_json(env), "provenance": provenance(dev)}
+    if hasattr(adapter, "make_planner"):
+        result = _evaluate_planner(adapter, spec, env)
+    else:
+        agent = adapter.make_agent(env.observation_space, env.action_space, seed=spec.seed,
+                                   device=dev, overrides=dict(spec.overrides))
+        loop = LoopConfig(spec.budget, spec.eval_every, spec.eval_episodes,
+                          checkpoint_every=max(spec.budget // 10, 1))
+        out = train(agent, lambda: gym.make(spec.env_id), spec.seed, loop, run_dir, progress,
+                    desc=f"{spec.agent} {spec.env_id} s{spec.seed}")
+        result = {"eval_points": out.eval_points, "train_episodes": out.train_episodes,
+                  "wall_time_s": out.wall_time_s, "resumed_from": out.resumed_from,
+                  "agent_config": _jsonable(asdict(agent.config))}
+    result.update(run_id=spec.run_id, spec=asdict(spec), env_spec=_env_spec_json(env),
+                  provenance=provenance(dev))
     env.close()
+    run_dir.mkdir(parents=True, exist_ok=True)
     tmp = run_dir / (RESULT + ".tmp")
     tmp.write_text(json.dumps(result))
     os.replace(tmp, run_dir / RESULT)
     return result
+
+
+def _evaluate_planner(adapter, spec: RunSpec, env: gym.Env) -> dict:
+    """``eval_episodes`` episodes of a planner built on ``env`` itself (no training)."""
+    if spec.budget != 0:
+        raise ValueError(f"{spec.agent} is a planner (make_planner): it does not train, so its "
+                         f"run spec needs budget=0, got {spec.budget}")
+    planner = adapter.make_planner(env, seed=spec.seed, overrides=dict(spec.overrides))
+    started = time.perf_counter()
+    point = evaluate(planner, env, spec.seed, spec.eval_episodes, step=0)
+    return {"eval_points": [point], "train_episodes": [], "resumed_from": None,
+            "wall_time_s": time.perf_counter() - started,
+            "agent_config": _jsonable(asdict(planner.config)),
+            "run_stats": planner.timing() if hasattr(planner, "timing") else {}}
 
 
 def _jsonable(value):

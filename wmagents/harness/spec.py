@@ -1,7 +1,9 @@
 """Run specs: what one training run is, and the id it hashes to.
 
-A spec names an agent adapter (a module exposing ``make_agent``), an env ID, a seed, the
-budget in env steps, the evaluation schedule and config overrides. Its id is a hash of its
+A spec names an agent adapter (a module exposing ``make_agent``, or ``make_planner`` for a
+planner that acts on the env itself, such as the CEM + true simulator oracle), an env ID, a
+seed, the budget in simulator steps (0 for a planner: it only evaluates), the evaluation
+schedule and config overrides. Its id is a hash of its
 canonical JSON, so re-submitting the same spec finds the same run (finished: skipped;
 unfinished: resumed from its checkpoint).
 """
@@ -23,7 +25,7 @@ class RunSpec:
     agent: str                # adapter module, e.g. "baselines.sac" (or "baselines/sac")
     env_id: str
     seed: int
-    budget: int               # env steps of training
+    budget: int               # simulator steps of training (0: evaluate only, planners)
     eval_every: int
     eval_episodes: int
     overrides: dict = field(default_factory=dict)   # agent config fields
@@ -68,7 +70,8 @@ def load_adapter(agent: str) -> ModuleType:
         spec.loader.exec_module(module)
     else:
         module = importlib.import_module(agent)
-    if not hasattr(module, "make_agent"):
+    if not (hasattr(module, "make_agent") or hasattr(module, "make_planner")):
         raise ValueError(f"agent adapter {agent!r} defines no make_agent(observation_space, "
-                         "action_space, *, seed, device, overrides)")
+                         "action_space, *, seed, device, overrides) nor make_planner(env, *, "
+                         "seed, overrides)")
     return module

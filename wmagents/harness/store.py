@@ -1,9 +1,13 @@
 """Results store: one embedded SQLite file (stdlib ``sqlite3``).
 
-``runs`` holds one row per run id with its spec and provenance; ``eval_points`` the learning
-curve. A run row is inserted as ``running`` on submission and completed, with all its curve
-points, in a single transaction by ``record``: a crash leaves either the old state or the whole
-new one, never torn rows (WAL journal, ``synchronous=FULL``).
+The one store of the project: leaderboard suites and paper reproductions write to the same
+file (``results/results.sqlite`` by default, ``WMAGENTS_DB`` to change it), told apart by the
+run's ``label`` (``smoke@v1``, ``planet-smoke``). ``runs`` holds one row per run id with its
+spec, provenance and any run-level statistics the agent reports (``run_stats_json``, e.g. a
+planner's seconds per action); ``eval_points`` the learning curve; ``train_episodes`` the return
+of every training episode. A run row is inserted as ``running`` on submission and completed,
+with all its points and episodes, in a single transaction by ``record``: a crash leaves either
+the old state or the whole new one, never torn rows (WAL journal, ``synchronous=FULL``).
 """
 
 from __future__ import annotations
@@ -18,6 +22,11 @@ from wmagents.harness.spec import RunSpec
 
 DEFAULT_DB = Path(os.environ.get("WMAGENTS_DB", "results/results.sqlite"))
 
+
+def work_dir_for(db: str | os.PathLike, work_dir: str | os.PathLike | None = None) -> Path:
+    """Where runs keep checkpoints and metrics: ``work_dir``, else ``runs/`` beside the store."""
+    return Path(work_dir) if work_dir else Path(db).parent / "runs"
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY,
@@ -28,7 +37,7 @@ CREATE TABLE IF NOT EXISTS runs (
     submitted_at REAL NOT NULL, finished_at REAL,
     final_return REAL, final_success REAL, wall_time_s REAL, device TEXT,
     package_version TEXT, git_sha TEXT, agent_config_json TEXT, env_spec_json TEXT,
-    provenance_json TEXT
+    provenance_json TEXT, run_stats_json TEXT
 );
 CREATE TABLE IF NOT EXISTS eval_points (
     run_id TEXT NOT NULL REFERENCES runs(run_id),
@@ -37,7 +46,15 @@ CREATE TABLE IF NOT EXISTS eval_points (
     mean_length REAL NOT NULL, success_rate REAL,
     PRIMARY KEY (run_id, step)
 );
+CREATE TABLE IF NOT EXISTS train_episodes (
+    run_id TEXT NOT NULL REFERENCES runs(run_id),
+    episode INTEGER NOT NULL, step INTEGER NOT NULL, return REAL NOT NULL,
+    length INTEGER NOT NULL, terminated INTEGER NOT NULL, truncated INTEGER NOT NULL,
+    PRIMARY KEY (run_id, episode)
+);
 """
+# columns added after the first release: (table, column, type), added to older stores on open
+ADDED_COLUMNS = (("runs", "run_stats_json", "TEXT"),)
 
 
 class Store:
@@ -51,6 +68,10 @@ class Store:
         self.conn.execute("PRAGMA foreign_keys=ON")
         with self.conn:
             self.conn.executescript(SCHEMA)
+            for table, column, kind in ADDED_COLUMNS:
+                have = {r["name"] for r in self.conn.execute(f"PRAGMA table_info({table})")}
+                if column not in have:
+                    self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     def close(self) -> None:
         self.conn.close()
@@ -75,19 +96,19 @@ class Store:
                  for s in specs])
 
     def record(self, result: dict) -> None:
-        """Write a finished run (its curve and final score) atomically."""
+        """Write a finished run (curve, training episodes, final score) atomically."""
         prov = result["provenance"]
         final = result["eval_points"][-1]
         with self.conn:
             updated = self.conn.execute(
                 "UPDATE runs SET status = 'finished', finished_at = ?, final_return = ?, "
                 "final_success = ?, wall_time_s = ?, device = ?, package_version = ?, "
-                "git_sha = ?, agent_config_json = ?, env_spec_json = ?, provenance_json = ? "
-                "WHERE run_id = ?",
+                "git_sha = ?, agent_config_json = ?, env_spec_json = ?, provenance_json = ?, "
+                "run_stats_json = ? WHERE run_id = ?",
                 (time.time(), final["mean_return"], final["success_rate"],
                  result["wall_time_s"], prov["device"], prov["package_version"], prov["git_sha"],
                  json.dumps(result["agent_config"]), result["env_spec"], json.dumps(prov),
-                 result["run_id"])).rowcount
+                 json.dumps(result.get("run_stats", {})), result["run_id"])).rowcount
             if updated != 1:
                 raise KeyError(f"run {result['run_id']} was never submitted")
             self.conn.execute("DELETE FROM eval_points WHERE run_id = ?", (result["run_id"],))
@@ -96,6 +117,11 @@ class Store:
                 [(result["run_id"], p["step"], p["mean_return"], p["std_return"],
                   json.dumps(p["returns"]), p["mean_length"], p["success_rate"])
                  for p in result["eval_points"]])
+            self.conn.execute("DELETE FROM train_episodes WHERE run_id = ?", (result["run_id"],))
+            self.conn.executemany(
+                "INSERT INTO train_episodes VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(result["run_id"], e["episode"], e["step"], e["return"], e["length"],
+                  e["terminated"], e["truncated"]) for e in result.get("train_episodes", [])])
 
     def runs(self, label: str | None = None, status: str | None = "finished") -> list[dict]:
         query, args = "SELECT * FROM runs WHERE 1=1", []
@@ -104,6 +130,21 @@ class Store:
         if status is not None:
             query, args = query + " AND status = ?", args + [status]
         return [dict(r) for r in self.conn.execute(query + " ORDER BY agent, env_id, seed", args)]
+
+    def train_returns(self, run_id: str) -> list[float]:
+        """Returns of the run's training episodes, in order."""
+        rows = self.conn.execute("SELECT return FROM train_episodes WHERE run_id = ? "
+                                 "ORDER BY episode", (run_id,))
+        return [r["return"] for r in rows]
+
+    def run_stats(self, run_id: str) -> dict:
+        row = self.conn.execute("SELECT run_stats_json FROM runs WHERE run_id = ?",
+                                (run_id,)).fetchone()
+        return json.loads(row["run_stats_json"] or "{}") if row else {}
+
+    def labels(self) -> list[str]:
+        return [r["label"] for r in self.conn.execute(
+            "SELECT DISTINCT label FROM runs WHERE status = 'finished' ORDER BY label")]
 
     def curve(self, run_id: str) -> list[dict]:
         rows = self.conn.execute("SELECT * FROM eval_points WHERE run_id = ? ORDER BY step",

@@ -32,15 +32,15 @@ from wmagents.models.rssm import LatentSizes, State, make_transition_model
 
 @dataclass(frozen=True)
 class WorldModelConfig:
-    model: str = "rssm"                 # rssm | ssm | rnn
-    sizes: LatentSizes = LatentSizes()
-    free_nats: float = 3.0              # PlaNet: 3 nats
-    overshooting_distance: int = 1      # D; 1 = the standard bound (PlaNet's RSSM default)
-    overshooting_weights: tuple[float, ...] = ()   # beta_1..beta_D; empty = all 1
-    bit_depth: int = 5
-    cnn_depth: int = 32
-    reward_hidden: int = 300
-    reward_layers: int = 3
+    model: str = "rssm"                 # PlaNet Sec. 3: rssm | ssm | rnn
+    sizes: LatentSizes = LatentSizes()  # PlaNet App. A: GRU 200, stochastic 30, layers 200
+    free_nats: float = 3.0              # PlaNet App. A: 3 free nats
+    overshooting_distance: int = 1      # PlaNet Sec. 4: D; 1 = the standard bound (RSSM default)
+    overshooting_weights: tuple[float, ...] = ()   # PlaNet Sec. 4: beta_1..beta_D; empty = all 1
+    bit_depth: int = 5                  # PlaNet App. A: 5-bit images
+    cnn_depth: int = 32                 # PlaNet App. A: encoder channels 32/64/128/256
+    reward_hidden: int = 300            # released PlaNet code: reward head units 300
+    reward_layers: int = 3              # released PlaNet code: reward head hidden layers 3
 
     def __post_init__(self):
         if self.overshooting_distance < 1:

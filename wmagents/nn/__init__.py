@@ -1,5 +1,10 @@
-"""Small building blocks shared by agents: MLPs, target-network updates, device choice."""
+"""Small building blocks shared by agents: MLPs, actor-critic parts, target updates, device."""
 
-from wmagents.nn.core import mlp, resolve_device, soft_update
+from wmagents.nn.actor_critic import (DeterministicActor, QEnsemble, TanhGaussianActor,
+                                      Temperature, UpdateSchedule, load_states, optimizer_step,
+                                      states)
+from wmagents.nn.core import mlp, resolve_device, soft_update, torch_batch
 
-__all__ = ["mlp", "resolve_device", "soft_update"]
+__all__ = ["DeterministicActor", "QEnsemble", "TanhGaussianActor", "Temperature",
+           "UpdateSchedule", "load_states", "mlp", "optimizer_step", "resolve_device",
+           "soft_update", "states", "torch_batch"]

@@ -31,3 +31,12 @@ def resolve_device(name: str = "auto") -> torch.device:
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device={name!r} requested but CUDA is not available")
     return device
+
+
+def torch_batch(batch: dict, device: torch.device,
+                floats: tuple[str, ...] = ("obs", "next_obs", "reward", "terminated")) -> dict:
+    """A replay sample as tensors on ``device``; the ``floats`` keys as float32."""
+    out = {k: torch.as_tensor(v, device=device) for k, v in batch.items()}
+    for key in floats:
+        out[key] = out[key].float()
+    return out

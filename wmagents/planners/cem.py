@@ -24,12 +24,10 @@ import torch
 
 @dataclass(frozen=True)
 class CEMConfig:
-    """Defaults: PlaNet's planner (horizon 12, 10 iterations, 1000 candidates, top 100)."""
-
-    horizon: int = 12
-    iterations: int = 10
-    candidates: int = 1000
-    top_k: int = 100
+    horizon: int = 12        # PlaNet Sec. 3 planner: horizon H = 12
+    iterations: int = 10     # PlaNet Sec. 3: I = 10 optimisation iterations
+    candidates: int = 1000   # PlaNet Sec. 3: J = 1000 candidates per iteration
+    top_k: int = 100         # PlaNet Sec. 3: refit to the K = 100 best
 
     def __post_init__(self):
         for name in ("horizon", "iterations", "candidates", "top_k"):

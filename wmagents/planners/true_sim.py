@@ -3,8 +3,8 @@ sequences out of a copy of the environment's *current* state (the "CEM + true si
 oracle of PlaNet, Table 1). They read ``env.unwrapped``: the oracle sees what agents never may.
 
 Every adapter has ``returns(actions) -> np.ndarray`` (one return per candidate sequence,
-``actions`` of shape ``(candidates, horizon, ...)``; each planned action is applied
-``action_repeat`` times) and leaves the real environment exactly as it found it.
+``actions`` of shape ``(candidates, horizon, ...)``, one action per step of the ID, so an ID with
+action repeat R applies each R times) and leaves the real environment exactly as it found it.
 
 * :class:`MuJoCoRollout` — dm_control tasks (``wmenvs/DMC-*``): the full integration state
   (``mj_getState``, incl. time and solver warm start) is saved and restored around each
@@ -37,10 +37,10 @@ from wmagents.planners.dmc_rewards import BATCH_REWARDS, States
 
 
 class MuJoCoRollout:
-    def __init__(self, env: gym.Env, action_repeat: int = 1):
+    def __init__(self, env: gym.Env):
         dm_env = env.unwrapped._dm_env
         self.physics, self.task = dm_env.physics, dm_env.task
-        self.n_sub_steps, self.action_repeat = dm_env._n_sub_steps, action_repeat
+        self.n_sub_steps, self.action_repeat = dm_env._n_sub_steps, env.unwrapped.action_repeat
         model = self.physics.model.ptr
         self._spec = mujoco.mjtState.mjSTATE_INTEGRATION
         self._state = np.empty(mujoco.mj_stateSize(model, self._spec))
@@ -76,12 +76,12 @@ class MuJoCoRollout:
 
 
 class MuJoCoBatchRollout:
-    def __init__(self, env: gym.Env, action_repeat: int = 1, threads: int = 1):
+    def __init__(self, env: gym.Env, threads: int = 1):
         inner = env.unwrapped
         dm_env = inner._dm_env
         self.physics, self.task, self.reward = dm_env.physics, dm_env.task, BATCH_REWARDS[
             inner.domain, inner.task]
-        self.n_sub_steps, self.action_repeat = dm_env._n_sub_steps, action_repeat
+        self.n_sub_steps, self.action_repeat = dm_env._n_sub_steps, inner.action_repeat
         model = self.physics.model.ptr
         if model.nmocap or model.neq:      # rollout starts from FULLPHYSICS + warm start only
             raise ValueError(f"{inner.domain}-{inner.task}: mocap bodies or equality "
@@ -114,51 +114,46 @@ class MuJoCoBatchRollout:
 
 
 class TableRollout:
-    def __init__(self, env: gym.Env, action_repeat: int = 1):
-        self.env, self.action_repeat = env.unwrapped, action_repeat
+    def __init__(self, env: gym.Env):
+        self.env = env.unwrapped
         self.table = np.asarray(self.env.P)
 
     def returns(self, actions: np.ndarray) -> np.ndarray:
         cell = np.full(len(actions), self.env.agent_cell)
         goal, total = self.env.goal_cell, np.zeros(len(actions))
         for step in np.asarray(actions, np.int64).T:
-            for _ in range(self.action_repeat):
-                total += np.where(cell == goal, 1.0, -1.0)
-                cell = self.table[cell, step]
+            total += np.where(cell == goal, 1.0, -1.0)
+            cell = self.table[cell, step]
         return total
 
 
 class CopyRollout:
-    def __init__(self, env: gym.Env, action_repeat: int = 1):
-        self.env, self.action_repeat = env.unwrapped, action_repeat
+    def __init__(self, env: gym.Env):
+        self.env = env.unwrapped
 
     def returns(self, actions: np.ndarray) -> np.ndarray:
         out = np.zeros(len(actions))
         for c, sequence in enumerate(actions):
             clone = copy.deepcopy(self.env)
             for action in sequence:
-                done = False
-                for _ in range(self.action_repeat):
-                    _, reward, terminated, truncated, _ = clone.step(action)
-                    out[c] += reward
-                    if done := terminated or truncated:
-                        break
-                if done:
+                _, reward, terminated, truncated, _ = clone.step(action)
+                out[c] += reward
+                if terminated or truncated:
                     break
         return out
 
 
-def simulator_for(env: gym.Env, action_repeat: int = 1, threads: int = 1):
+def simulator_for(env: gym.Env, threads: int = 1):
     """The adapter for ``env``'s family (the batched one where a dm_control task has a batch
     reward; ``threads`` is used by it alone); ValueError for envs none of them can roll out."""
     inner = env.unwrapped
     if hasattr(inner, "_dm_env"):
         if (inner.domain, inner.task) in BATCH_REWARDS:
-            return MuJoCoBatchRollout(env, action_repeat, threads)
-        return MuJoCoRollout(env, action_repeat)
+            return MuJoCoBatchRollout(env, threads)
+        return MuJoCoRollout(env)
     if hasattr(inner, "P") and hasattr(inner, "goal_cell"):
-        return TableRollout(env, action_repeat)
+        return TableRollout(env)
     if hasattr(inner, "_world"):
-        return CopyRollout(env, action_repeat)
+        return CopyRollout(env)
     raise ValueError(f"no true-simulator adapter for {type(inner).__name__} "
                      "(supported: dm_control tasks, gridworlds, ShapeHerd)")

@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass, field
 
 from wmagents.harness.stats import bootstrap_ci
+from wmagents.harness.store import DEFAULT_DB
 
 PAPERS = {
     "planet": "wmagents.reproduce.planet",
@@ -30,8 +31,11 @@ def add_common_arguments(parser: argparse.ArgumentParser, default_seeds: int | N
     parser.add_argument("--backend", choices=("local", "ray"), default="local")
     parser.add_argument("--address", default=None, help="Ray cluster address (ray backend)")
     parser.add_argument("--workers", type=int, default=None, help="local processes (default: cores)")
-    parser.add_argument("--db", default="runs/wmagents.sqlite", help="SQLite results store")
-    parser.add_argument("--work-dir", default="runs/work", help="checkpoints and run folders")
+    parser.add_argument("--db", default=str(DEFAULT_DB),
+                        help="SQLite results store, shared with the leaderboard "
+                             "(default %(default)s; WMAGENTS_DB sets it)")
+    parser.add_argument("--work-dir", default=None,
+                        help="checkpoints and run folders (default: runs/ beside --db)")
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
 
 

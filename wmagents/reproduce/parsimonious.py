@@ -13,14 +13,13 @@
   model). Score: the mean return over the 30 problems, per seed.
 
 The paper reports curves and bars only, so each table states the paper's *ordering* beside
-our mean +- 95 % bootstrap CI. Training returns are read from each run's ``metrics.jsonl``
-in ``--work-dir``; runs, provenance and evaluation points are in the SQLite store ``--db``.
+our mean and 95 % bootstrap CI. Everything is read from the store ``--db`` (runs, provenance,
+evaluation points and every training episode's return), the one the leaderboard uses.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
@@ -28,7 +27,7 @@ import numpy as np
 
 from wmagents.harness.runner import SweepReport, run_sweep
 from wmagents.harness.spec import RunSpec
-from wmagents.harness.store import Store
+from wmagents.harness.store import Store, work_dir_for
 from wmagents.reproduce import Cell, add_common_arguments, comparison_table
 
 WORLDS = ("GridWorld", "FourRooms", "Torus")
@@ -97,13 +96,6 @@ def figure4_specs(budget: str, seeds: int) -> dict[tuple[str, str], list[RunSpec
     return specs
 
 
-def training_returns(work_dir: str, spec: RunSpec) -> list[float]:
-    """Returns of the run's training episodes, in order (from its ``metrics.jsonl``)."""
-    path = Path(work_dir) / spec.run_id / "metrics.jsonl"
-    records = (json.loads(line) for line in path.read_text().splitlines())
-    return [r["return"] for r in records if r["kind"] == "train_episode"]
-
-
 def ordering(cells: dict[tuple[str, str], Cell], rows: list[str], world: str) -> str:
     means = {row: np.mean(cells[row, world].ours) for row in rows if cells[row, world].ours}
     return " > ".join(sorted(means, key=means.get, reverse=True))
@@ -170,10 +162,10 @@ def run_figure(figure: int, args, store: Store, out: Path) -> tuple[str, bool]:
     started = time.perf_counter()
     todo = [s for group in specs.values() for s in group]
     report = (SweepReport() if args.table_only else
-              run_sweep(todo, store, args.work_dir, args.backend, args.workers, args.address,
+              run_sweep(todo, store, work_dir_for(args.db, args.work_dir), args.backend, args.workers, args.address,
                         args.device, label))
     wall = time.perf_counter() - started
-    returns = {key: [training_returns(args.work_dir, s) for s in group
+    returns = {key: [store.train_returns(s.run_id) for s in group
                      if store.status(s.run_id) == "finished"] for key, group in specs.items()}
     rows = list(FIG3_METHODS if figure == 3 else FIG4_MODELS)
     paper = FIG3_PAPER if figure == 3 else FIG4_PAPER

@@ -1,43 +1,41 @@
-"""PlaNet (Hafner et al. 2019; reproduction report ``papers/002``): Table 1.
+"""PlaNet (Hafner et al. 2019, "Learning Latent Dynamics for Planning from Pixels",
+arXiv:1811.04551): Table 1.
 
 ``python -m wmagents.reproduce planet [--budget smoke|small|paper] [--seeds N]
 [--backend local|ray] [--rows planet,oracle]``
 
-* ``PlaNet (RSSM)``: the learned agent (:mod:`baselines.planet`) on the six pixel tasks
-  (``wmenvs/DMC-<task>-Pixels-v0``) with PlaNet's action repeat from
-  ``wmenvs.wrappers.protocol``; submitted as run specs (finished runs are skipped, partial ones
-  resume); score = the final evaluation's mean return.
-* ``CEM + true simulator``: :class:`wmagents.agents.true_sim_cem.TrueSimCEM` acting in the
-  state IDs (the oracle reads the simulator, not the pixels); no training, each episode is one
-  evaluation episode; results cached as JSON in ``--work-dir/oracle`` (keyed by the settings).
+* ``PlaNet (RSSM)``: :mod:`wmagents.agents.planet` on the six protocol IDs
+  ``wmenvs/PlaNet-<task>-v0`` (64x64 pixels; PlaNet's action repeat is part of the ID); score =
+  the final evaluation's mean return.
+* ``CEM + true simulator``: the planner :mod:`wmagents.planners.true_sim_cem` on the same IDs
+  (it reads the simulator, not the pixels); no training: one run spec per episode (budget 0,
+  seed = episode index), so episodes run in parallel and each is kept as soon as it finishes.
 * A3C, D4PG and "PlaNet at 200 episodes" are the papers' numbers only (not rerun).
 
-Episodes are 1000 env steps; budgets count env steps. Besides the table the command writes
-``planet_<budget>.md``, the learning curves ``planet_curves_<budget>.png`` and the oracle's
-seconds per action into ``--out``.
+Both rows are run specs through :func:`wmagents.harness.runner.run_sweep` into the one store
+(finished runs are skipped, partial ones resume). Episodes are 1000 simulator steps; budgets
+count simulator steps. Besides the table the command writes ``planet_<budget>.md``, the
+learning curves ``planet_curves_<budget>.png`` and the oracle's seconds per action into
+``--out``.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
-import time
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 from wmagents.harness.runner import run_sweep
 from wmagents.harness.spec import RunSpec
-from wmagents.harness.store import Store
+from wmagents.harness.store import Store, work_dir_for
 from wmagents.reproduce import Cell, add_common_arguments, comparison_table
 
 TASKS = ("cartpole-swingup", "reacher-easy", "cheetah-run", "finger-spin", "ball_in_cup-catch",
          "walker-walk")
 EPISODE_STEPS = 1000
-AGENT = "baselines.planet"
-PAPER = {   # Table 1 of the PlaNet paper as quoted in the reproduction report (papers/002)
+AGENT, ORACLE = "wmagents.agents.planet", "wmagents.planners.true_sim_cem"
+PAPER = {   # Table 1 of the PlaNet paper as quoted in Fieldman & Gordon's reproduction report
     "A3C (proprioceptive, 100k episodes)": (558, 285, 214, 129, 105, 311),
     "D4PG (pixels, 100k episodes)": (862, 967, 524, 985, 980, 968),
     "PlaNet (RSSM)": (821, 832, 662, 700, 930, 951),
@@ -68,109 +66,29 @@ BUDGETS = {
 }
 
 
-def action_repeat(task: str) -> int:
-    from wmenvs.wrappers.protocol import protocol
+def task_id(task: str) -> str:
+    from wmenvs.registration import planet_id
 
-    return protocol("planet", task).action_repeat
+    return planet_id(*task.split("-"))
 
 
 def planet_specs(budget: str, seeds: int, tasks: tuple[str, ...] = TASKS
                  ) -> dict[str, list[RunSpec]]:
-    from wmenvs.registration import dmc_id
-
     preset = BUDGETS[budget]
     steps = preset["episodes"] * EPISODE_STEPS
     every = preset["eval_every_episodes"] * EPISODE_STEPS
-    specs = {}
-    for task in tasks:
-        overrides = {**preset["planet"], "action_repeat": action_repeat(task)}
-        env_id = dmc_id(*task.split("-"), pixels=True)
-        specs[task] = [RunSpec(AGENT, env_id, seed, steps, every, preset["eval_episodes"], overrides)
-                       for seed in range(seeds)]
-    return specs
+    return {task: [RunSpec(AGENT, task_id(task), seed, steps, every, preset["eval_episodes"],
+                           preset["planet"]) for seed in range(seeds)] for task in tasks}
 
 
-def oracle_episode(task: str, overrides: dict, episode: int, threads: int = 1) -> dict:
-    """One evaluation episode of CEM + true simulator on the state ID of ``task``
-    (``threads``: rollout threads; they change the speed only, so results are cached without)."""
-    import gymnasium as gym
-    import torch
-
-    import wmenvs  # noqa: F401
-    from wmagents.agents.true_sim_cem import TrueSimCEM, TrueSimCEMConfig
-    from wmagents.api import make_config
-    from wmagents.harness.loop import episode_seed, run_episode
-    from wmenvs.registration import dmc_id
-
-    torch.set_num_threads(1)
-    env = gym.make(dmc_id(*task.split("-")))
-    config = make_config(TrueSimCEMConfig, {**overrides, "action_repeat": action_repeat(task),
-                                            "threads": threads})
-    agent = TrueSimCEM(env, config, seed=episode)
-    started = time.perf_counter()
-    result = run_episode(agent, env, episode_seed(0, episode, True), explore=False)
-    return {"task": task, "episode": episode, "return": result["return"],
-            "seconds_per_action": agent.seconds_per_action,
-            "cpu_seconds_per_action": agent.cpu_seconds_per_action, "actions": agent.plans,
-            "wall_s": time.perf_counter() - started, "config": vars(config)}
-
-
-def run_oracle(budget: str, args) -> dict[str, list[dict]]:
-    """Oracle episodes per task, computing only those not cached in ``work_dir/oracle``."""
+def oracle_specs(budget: str, tasks: tuple[str, ...] = TASKS, threads: int = 1
+                 ) -> dict[str, list[RunSpec]]:
+    """One spec per oracle episode: seed = episode index, budget 0 (``threads`` enters the
+    overrides, and so the run id, only when it is not 1)."""
     preset = BUDGETS[budget]
-    cache = Path(args.work_dir) / "oracle"
-    cache.mkdir(parents=True, exist_ok=True)
-    jobs, results = [], {task: [] for task in args.tasks}
-    for task in args.tasks:
-        for episode in range(preset["oracle_episodes"]):
-            key = json.dumps([task, preset["oracle"], episode], sort_keys=True)
-            path = cache / (hashlib.sha256(key.encode()).hexdigest()[:16] + ".json")
-            if path.exists():
-                results[task].append(json.loads(path.read_text()))
-            else:
-                jobs.append((path, (task, preset["oracle"], episode, args.oracle_threads)))
-    paths = [p for p, _ in jobs]
-    for index, result in tqdm(_map(oracle_episode, [a for _, a in jobs], args), total=len(jobs),
-                              desc="oracle episodes", unit="episode", disable=not jobs):
-        paths[index].write_text(json.dumps(result))       # cached as soon as it finishes
-        results[result["task"]].append(result)
-    return results
-
-
-def _map(function, arguments: list[tuple], args):
-    """Yield ``(i, function(*arguments[i]))`` as each call finishes (local process pool or Ray
-    tasks); an error stops the loop after every call finished before it was yielded."""
-    if not arguments:
-        return
-    if args.backend == "ray":
-        import ray
-
-        started_here = not ray.is_initialized()
-        if started_here:
-            ray.init(address=args.address, include_dashboard=False, log_to_driver=False)
-        remote = ray.remote(num_cpus=1)(function)
-        pending = {remote.remote(*a): i for i, a in enumerate(arguments)}
-        try:
-            while pending:
-                (done,), _ = ray.wait(list(pending), num_returns=1)
-                yield pending.pop(done), ray.get(done)
-        finally:
-            for ref in pending:
-                ray.cancel(ref)
-            if started_here:
-                ray.shutdown()
-        return
-    import concurrent.futures as cf
-    import multiprocessing
-
-    workers = max(1, min(args.workers or 2, len(arguments)))
-    with cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(function, *a): i for i, a in enumerate(arguments)}
-        try:
-            for future in cf.as_completed(futures):
-                yield futures[future], future.result()
-        finally:
-            pool.shutdown(cancel_futures=True)
+    overrides = {**preset["oracle"], **({"threads": threads} if threads != 1 else {})}
+    return {task: [RunSpec(ORACLE, task_id(task), episode, 0, 1, 1, overrides)
+                   for episode in range(preset["oracle_episodes"])] for task in tasks}
 
 
 def plot_curves(curves: dict[str, list[list[dict]]], path: Path) -> None:
@@ -197,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tasks", default=",".join(TASKS),
                         help=f"comma-separated subset of {','.join(TASKS)} (default all six)")
     parser.add_argument("--oracle-threads", type=int, default=1,
-                        help="MuJoCo rollout threads per oracle episode (speed only)")
+                        help="MuJoCo rollout threads per oracle episode (speed only; a "
+                             "value other than 1 enters the oracle's run ids)")
     parser.add_argument("--out", default="runs/planet", help="folder for the table and plots")
     args = parser.parse_args(argv)
     args.seeds = args.seeds or BUDGETS[args.budget]["seeds"]
@@ -214,35 +133,44 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     cells = {(row, task): Cell(values[i]) for row, values in PAPER.items()
              for i, task in enumerate(TASKS) if task in args.tasks}
-    notes, curves = [], {}
+    specs = {}
     if "planet" in rows:
-        specs = planet_specs(args.budget, args.seeds, args.tasks)
-        with Store(args.db) as store:
-            run_sweep([s for group in specs.values() for s in group], store, args.work_dir,
-                      args.backend, args.workers, args.address, args.device,
-                      f"planet-{args.budget}")
-            for task, group in specs.items():
-                curves[task] = [store.curve(s.run_id) for s in group]
-                cells[PLANET_ROW, task].ours = [c[-1]["mean_return"] for c in curves[task]]
-        plot_curves(curves, out / f"planet_curves_{args.budget}.png")
-        preset = BUDGETS[args.budget]
-        notes.append(f"- {PLANET_ROW}: {preset['episodes']} episodes per run, {args.seeds} seed(s), "
-                     f"overrides {preset['planet'] or 'none (paper defaults)'}; score = final "
-                     f"evaluation over {preset['eval_episodes']} episode(s)")
+        specs[PLANET_ROW] = planet_specs(args.budget, args.seeds, args.tasks)
     if "oracle" in rows:
-        oracle = run_oracle(args.budget, args)
-        for task, episodes in oracle.items():
-            cells[ORACLE_ROW, task].ours = [e["return"] for e in episodes]
-        speed = ", ".join(f"{t} {np.mean([e['seconds_per_action'] for e in oracle[t]]):.2f} "
-                          f"({np.mean([e['cpu_seconds_per_action'] for e in oracle[t]]):.2f} CPU)"
-                          for t in args.tasks)
-        config = {k: v for k, v in oracle[args.tasks[0]][0]["config"].items()
-                  if k not in ("action_repeat", "threads")}
-        notes.append(f"- {ORACLE_ROW}: {BUDGETS[args.budget]['oracle_episodes']} episode(s) per "
-                     f"task, CEM {config}; wall (CPU) seconds per action: {speed}")
-    table = comparison_table(f"PlaNet Table 1 (budget {args.budget})", list(PAPER), list(args.tasks),
-                             cells)
-    report = table + "\n\n" + "\n".join(notes) + "\n"
-    (out / f"planet_{args.budget}.md").write_text(report)
-    print(report)
-    return 0
+        specs[ORACLE_ROW] = oracle_specs(args.budget, args.tasks, args.oracle_threads)
+    preset, notes, ok = BUDGETS[args.budget], [], True
+    with Store(args.db) as store:
+        report = run_sweep([s for row in specs.values() for group in row.values() for s in group],
+                           store, work_dir_for(args.db, args.work_dir), args.backend, args.workers, args.address,
+                           args.device, f"planet-{args.budget}")
+        finished = {row: {task: [s.run_id for s in group if store.status(s.run_id) == "finished"]
+                          for task, group in by_task.items()} for row, by_task in specs.items()}
+        for row, by_task in finished.items():
+            for task, run_ids in by_task.items():
+                cells[row, task].ours = [store.curve(r)[-1]["mean_return"] for r in run_ids]
+        if PLANET_ROW in finished:
+            plot_curves({task: [store.curve(r) for r in run_ids]
+                         for task, run_ids in finished[PLANET_ROW].items()},
+                        out / f"planet_curves_{args.budget}.png")
+            notes.append(f"- {PLANET_ROW}: {preset['episodes']} episodes per run, {args.seeds} "
+                         f"seed(s), overrides {preset['planet'] or 'none (paper defaults)'}; score"
+                         f" = final evaluation over {preset['eval_episodes']} episode(s)")
+        if ORACLE_ROW in finished:
+            timing = {task: [store.run_stats(r) for r in run_ids]
+                      for task, run_ids in finished[ORACLE_ROW].items()}
+            speed = ", ".join(
+                f"{task} {np.mean([t['seconds_per_action'] for t in ts]):.2f} "
+                f"({np.mean([t['cpu_seconds_per_action'] for t in ts]):.2f} CPU)"
+                for task, ts in timing.items() if ts)
+            notes.append(f"- {ORACLE_ROW}: {preset['oracle_episodes']} episode(s) per task, CEM "
+                         f"{preset['oracle'] or 'as in the paper'}; wall (CPU) seconds per "
+                         f"action: {speed}")
+    for run_id, error in report.failed.items():
+        notes.append(f"- FAILED run {run_id} (left out of the table): {error}")
+        ok = False
+    table = comparison_table(f"PlaNet Table 1 (budget {args.budget})", list(PAPER),
+                             list(args.tasks), cells)
+    text = table + "\n\n" + "\n".join(notes) + "\n"
+    (out / f"planet_{args.budget}.md").write_text(text)
+    print(text)
+    return 0 if ok else 1

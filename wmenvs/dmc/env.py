@@ -68,14 +68,18 @@ class DMCEnv(gym.Env):
     coarser tessellation, see :mod:`wmenvs.rendering`) or ``"original"`` (the model's own look, as
     ``physics.render``). ``render_size``: ``(height, width)`` of ``render()`` frames.
     ``task_kwargs``, ``environment_kwargs``: passed to ``suite.load`` (``random`` is owned by
-    ``reset(seed)``).
+    ``reset(seed)``). ``action_repeat``: dm_control steps per ``step`` call (the PlaNet and
+    Dreamer protocols, Mnih et al. 2015): the action is applied that many times, rewards are
+    summed, the repeat stops at the episode's last step, only the final frame is rendered, and
+    ``info["env_steps"]`` says how many simulator steps the call took.
 
     Version History
     ---------------
     v0: initial version (dm_control 1.0.50, mujoco 3.17.0). Deviations from the papers' code:
     pixel frames use the "fast" profile by default (PlaNet/Dreamer rendered dm_control's
     default look); images are not bit-depth reduced here (PlaNet's 5-bit preprocessing belongs
-    to the agent); action repeat is not part of the env (see :mod:`wmenvs.wrappers.protocol`).
+    to the agent); the papers' action repeats are separate IDs (``wmenvs/PlaNet-*``,
+    ``wmenvs/Dreamer-*``) over this class's ``action_repeat``.
     """
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 50}
@@ -83,7 +87,8 @@ class DMCEnv(gym.Env):
     def __init__(self, domain: str, task: str, pixels: bool = False, width: int = 64,
                  height: int = 64, camera: int | None = None, visual_profile: str = "fast",
                  render_size: tuple[int, int] = (240, 320), task_kwargs: dict | None = None,
-                 environment_kwargs: dict | None = None, render_mode: str | None = None):
+                 environment_kwargs: dict | None = None, render_mode: str | None = None,
+                 action_repeat: int = 1):
         from dm_control import suite
 
         if (domain, task) not in suite.ALL_TASKS:
@@ -99,7 +104,11 @@ class DMCEnv(gym.Env):
                            ("render_size", render_size[1])):
             if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
                 raise ValueError(f"{name}={size!r}; expected a positive integer")
+        if isinstance(action_repeat, bool) or not isinstance(action_repeat, (int, np.integer)) \
+                or action_repeat < 1:
+            raise ValueError(f"action_repeat={action_repeat!r}; expected an int >= 1")
         self.domain, self.task, self.pixels = domain, task, bool(pixels)
+        self.action_repeat = int(action_repeat)
         self.render_mode = render_mode
         self._dm_env = suite.load(domain, task, task_kwargs={**(task_kwargs or {}), "random": 0},
                                   environment_kwargs=environment_kwargs)
@@ -147,12 +156,17 @@ class DMCEnv(gym.Env):
         action = validate_action(action, self.action_space)
         if self._episode_over:  # dm_control would silently start a new episode instead
             raise RuntimeError("the episode is over: call reset() before step()")
-        time_step = self._dm_env.step(action)
+        reward = 0.0
+        for env_steps in range(1, self.action_repeat + 1):
+            time_step = self._dm_env.step(action)
+            reward += float(time_step.reward)
+            if time_step.last():
+                break
         self._episode_over = time_step.last()
         terminated = time_step.last() and time_step.discount == 0
         truncated = time_step.last() and not terminated
-        info = {"discount": float(time_step.discount)}
-        return self._observe(time_step.observation), float(time_step.reward), terminated, truncated, info
+        info = {"discount": float(time_step.discount), "env_steps": env_steps}
+        return self._observe(time_step.observation), reward, terminated, truncated, info
 
     def _observe(self, observation) -> np.ndarray:
         if self.pixels:

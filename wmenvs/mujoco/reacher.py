@@ -1,6 +1,6 @@
 """The DynE Reacher family (Whitney et al., 2020, appendix A): one 2-link arm, three tasks.
 
-Facts from ``../shared/specs/mujoco_arms.md`` (read off the authors' release). The MJCF files
+Facts read off the authors' released code (tabled in ``docs/mujoco_arms.md``). The MJCF files
 (``assets/reacher_*.xml``) are written for wmenvs; the arm and arena live in
 ``assets/reacher_arm.xml`` and are included by each task.
 """

@@ -1,7 +1,7 @@
 """The 7-DoF family used by DynE (appendix A): Gym's Pusher, Striker and Thrower on MuJoCo 3.
 
-Facts from ``../shared/specs/mujoco_arms.md`` (read off the last openai/gym that shipped the
-three tasks). The MJCF files ``assets/{pusher,striker,thrower}.xml`` are written for wmenvs.
+Facts read off the last openai/gym release that shipped the three tasks (tabled in
+``docs/mujoco_arms.md``). The MJCF files ``assets/{pusher,striker,thrower}.xml`` are written for wmenvs.
 All three observe ``qpos[:7], qvel[:7]``, end-effector, object and goal positions (23 numbers).
 """
 

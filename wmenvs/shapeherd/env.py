@@ -69,7 +69,7 @@ class ShapeHerdEnv(gym.Env):
     frame of ``render_mode="rgb_array"``/``"human"``).
 
     ## Version History
-    v0 deviations from the BBS code (all deliberate, see ``specs/shapeherd.md``):
+    v0 deviations from the BBS code (all deliberate, see ``docs/shapeherd.md``):
 
     * seeded: all randomness from ``reset(seed)``; BBS used unseeded ``np.random``/``secrets``.
     * the force acts at the centre of mass; BBS applied it at world point (x, x), spinning the agent.

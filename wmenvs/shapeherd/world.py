@@ -1,4 +1,4 @@
-"""ShapeHerd's arena and physics in pymunk (facts from ``specs/shapeherd.md``).
+"""ShapeHerd's arena and physics in pymunk (facts read off the BBS code; ``docs/shapeherd.md``).
 
 World units are pixels of BBS's full 800 x 700 view; +y points down. ``Arena`` holds the
 geometry for one ``arena_scale``; ``World`` holds one episode's pymunk space and bodies.

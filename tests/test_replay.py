@@ -5,7 +5,7 @@ import pytest
 from gymnasium import spaces
 
 from wmagents.api import Transition
-from wmagents.harness.replay import ReplayBuffer
+from wmagents.replay import ReplayBuffer
 
 IMAGE = spaces.Box(0, 255, (4, 4, 3), np.uint8)
 ACTION = spaces.Box(-1, 1, (2,), np.float32)
