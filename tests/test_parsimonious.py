@@ -166,7 +166,7 @@ def test_parsimonious_model_learns_the_gridworld_transitions():
     """Learning test: after training on all GridWorld transitions, the predicted latent of
     ``(s, a)`` is nearest to the encoding of the true next cell for most pairs."""
     torch.manual_seed(1)
-    grid, table = get_world("GridWorld"), observation_table("GridWorld", 64, 0, 0.0)
+    table = observation_table("GridWorld", 64, 0, 0.0)
     model = ParsimoniousDynamics(68, 5, latent_dim=15, hidden=(128, 128), transform="translation")
     optimizer = torch.optim.Adam(model.parameters(), 1e-3)
     for step in range(250):

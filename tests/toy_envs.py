@@ -27,3 +27,54 @@ class PointGoal1D(gym.Env):
 
 def make_point_goal() -> gym.Env:
     return gym.wrappers.TimeLimit(PointGoal1D(), max_episode_steps=30)
+
+
+class Toy(gym.Env):
+    """The agent battery's env, one per (observation kind, action kind) of the agent table.
+
+    A hidden counter starts at 2..9; action 1 (discrete) or ``a[0] > 0`` (box) counts it down
+    and earns reward 1, anything else earns -0.1. The episode terminates when the counter hits 0
+    and is truncated after ``MAX_STEPS`` steps, so both kinds of episode end occur. Observations
+    carry the counter and noise from ``np_random``: ``vector`` (4 floats), ``image`` (64x64x3
+    uint8, a bar of the counter's length), ``goal`` (Dict of ``observation`` and
+    ``desired_goal`` vectors). Every action is checked against the action space: an agent
+    that leaves it fails here.
+    """
+
+    MAX_STEPS = 8
+
+    def __init__(self, observations: str, actions: str):
+        vector = spaces.Box(-10.0, 10.0, (4,), np.float32)
+        self.observation_space = {
+            "vector": vector, "image": spaces.Box(0, 255, (64, 64, 3), np.uint8),
+            "goal": spaces.Dict({"observation": vector, "desired_goal": vector})}[observations]
+        self.action_space = {"box": spaces.Box(-1.0, 1.0, (2,), np.float32),
+                             "discrete": spaces.Discrete(3)}[actions]
+        self.kind = observations
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.count = int(self.np_random.integers(2, 10))
+        return self._obs(), {}
+
+    def step(self, action):
+        if not self.action_space.contains(action):
+            raise AssertionError(f"action {action!r} is outside {self.action_space}")
+        down = action == 1 if isinstance(self.action_space, spaces.Discrete) else action[0] > 0
+        self.count -= int(down)
+        return self._obs(), 1.0 if down else -0.1, self.count <= 0, False, {}
+
+    def _obs(self):
+        vector = np.array([self.count, *self.np_random.normal(size=3)], np.float32)
+        if self.kind == "image":
+            image = np.zeros((64, 64, 3), np.uint8)
+            image[:, : 6 * self.count, 0] = 255
+            image[..., 1] = self.np_random.integers(0, 40, (64, 64), dtype=np.uint8)
+            return image
+        if self.kind == "goal":
+            return {"observation": vector, "desired_goal": np.zeros(4, np.float32)}
+        return vector
+
+
+def make_toy(observations: str, actions: str) -> gym.Env:
+    return gym.wrappers.TimeLimit(Toy(observations, actions), max_episode_steps=Toy.MAX_STEPS)

@@ -1,1 +1,114 @@
-"""Reference agents, one file each; every config dataclass cites the source of its defaults."""
+"""The agent table: to agents what :data:`wmenvs.ENV_TABLE` is to environments.
+
+One row per agent: its module (which ends with ``make_agent(observation_space, action_space,
+*, seed, device, overrides)``), its config class (every field cites its source), the paper
+and the section or table its defaults come from, and the spaces it supports. Planners that
+act on the environment itself (the CEM + true simulator oracle) have their own table, with
+``make_planner(env, *, seed, overrides)``. ``python -m wmagents list`` prints both;
+``tests/test_agent_battery.py`` runs every agent row, so adding a row is enough to test it.
+Variants are presets (overrides such as ``model="vae"``), not rows.
+
+Space kinds: observations ``vector`` (flat Box), ``image`` (64x64x3 uint8 Box), ``goal``
+(Dict with ``observation`` and ``desired_goal`` vectors); actions ``box`` (1-D Box) and
+``discrete``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from types import MappingProxyType, ModuleType
+from typing import Mapping
+
+PARSIMONIOUS = ('Saanum & Schulz 2022, "Learning Parsimonious Dynamics for Generalization in '
+                'Reinforcement Learning"')
+PLANET = ('Hafner et al. 2019, "Learning Latent Dynamics for Planning from Pixels" '
+          "(arXiv:1811.04551)")
+
+
+@dataclass(frozen=True)
+class AgentEntry:
+    name: str
+    module: str                       # defines make_agent (agents) or make_planner (planners)
+    config: str                       # the config dataclass in ``module``
+    paper: str                        # title (and arXiv id) of the paper the defaults follow
+    source: str                       # where in that paper: section, table, appendix
+    observations: tuple[str, ...]     # supported observation kinds (see the module docstring)
+    actions: tuple[str, ...]          # supported action kinds
+    smoke: Mapping[str, object] = field(default_factory=dict)  # overrides for runs of seconds
+    stores_transitions: bool = True   # keeps a replay of what it observed
+
+    def __post_init__(self):
+        object.__setattr__(self, "smoke", MappingProxyType(dict(self.smoke)))
+
+    def load(self) -> ModuleType:
+        return importlib.import_module(self.module)
+
+    def config_class(self):
+        return getattr(self.load(), self.config)
+
+
+AGENT_TABLE: tuple[AgentEntry, ...] = (
+    AgentEntry("random", "wmagents.agents.random_agent", "RandomConfig",
+               "uniform random actions (the normalisation floor of every table)",
+               "no hyper-parameters", ("vector", "image", "goal"), ("box", "discrete"),
+               stores_transitions=False),
+    AgentEntry("sac", "wmagents.agents.sac", "SACConfig",
+               'Haarnoja et al. 2018, "Soft Actor-Critic Algorithms and Applications" '
+               "(arXiv:1812.05905)", "Table 1; Sec. 5 (automatic temperature)",
+               ("vector",), ("box",),
+               smoke={"hidden": [16, 16], "batch_size": 8, "learning_starts": 20}),
+    AgentEntry("sac_discrete", "wmagents.agents.sac_discrete", "DiscreteSACConfig",
+               'Christodoulou 2019, "Soft Actor-Critic for Discrete Action Settings" '
+               f"(arXiv:1910.07207); settings of {PARSIMONIOUS}",
+               "Christodoulou eq. 10-12; Saanum & Schulz A.5-A.6", ("vector",), ("discrete",),
+               smoke={"hidden": [16, 16], "batch_size": 8, "updates_per_episode": 2}),
+    AgentEntry("parsimonious_sac", "wmagents.agents.parsimonious_sac", "LatentSACConfig",
+               PARSIMONIOUS, "Algorithm 1; A.2, A.5-A.6 (model: parsimonious | vae | none)",
+               ("vector",), ("discrete",),
+               smoke={"hidden": [16, 16], "batch_size": 8, "updates_per_episode": 2,
+                      "latent_dim": 4, "model_hidden": [16, 16], "dynamics_batch": 8,
+                      "dynamics_updates_per_episode": 2}),
+    AgentEntry("parsimonious_planning", "wmagents.agents.parsimonious_planning",
+               "PlanningConfig", PARSIMONIOUS,
+               "Algorithms 2-3; A.7 (model: parsimonious | rnn | ssm | true)",
+               ("goal",), ("discrete",),
+               smoke={"latent_dim": 4, "model_hidden": [16, 16], "horizon": 3,
+                      "iterations": 2, "candidates": 10, "top_k": 3, "tasks": 3,
+                      "dynamics_updates_per_episode": 2, "dynamics_batch": 8}),
+    AgentEntry("planet", "wmagents.agents.planet", "PlaNetConfig", PLANET,
+               "Algorithm 1; Sec. 3-5, App. A (model: rssm | ssm | rnn)",
+               ("image", "vector"), ("box", "discrete"),
+               smoke={"deter": 8, "stoch": 4, "hidden": 8, "cnn_depth": 2, "reward_hidden": 8,
+                      "reward_layers": 1, "batch_size": 4, "chunk_length": 4,
+                      "seed_episodes": 1, "updates_per_episode": 2, "horizon": 3,
+                      "iterations": 2, "candidates": 8, "top_k": 2}),
+)
+
+PLANNER_TABLE: tuple[AgentEntry, ...] = (
+    AgentEntry("true_sim_cem", "wmagents.planners.true_sim_cem", "TrueSimCEMConfig", PLANET,
+               "Table 1 row 'CEM + true simulator'; Sec. 3 planner", ("any",),
+               ("box", "discrete"),
+               smoke={"horizon": 2, "iterations": 1, "candidates": 4, "top_k": 1},
+               stores_transitions=False),
+)
+
+
+def get_agent(name: str) -> AgentEntry:
+    """The row called ``name`` (agents or planners); ``KeyError`` listing the names."""
+    for entry in AGENT_TABLE + PLANNER_TABLE:
+        if entry.name == name:
+            return entry
+    names = [e.name for e in AGENT_TABLE + PLANNER_TABLE]
+    raise KeyError(f"unknown agent {name!r}; known: {names} (python -m wmagents list)")
+
+
+def format_agent_table() -> str:
+    """The table as fixed-width text for ``python -m wmagents list``."""
+    rows = [("name", "kind", "observations", "actions", "module", "defaults from")]
+    for kind, table in (("agent", AGENT_TABLE), ("planner", PLANNER_TABLE)):
+        rows += [(e.name, kind, ",".join(e.observations), ",".join(e.actions),
+                  f"{e.module}:{e.config}", f"{e.paper}: {e.source}") for e in table]
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row[:5], widths)) + "  " + row[5]
+                     for row in rows)
