@@ -1,8 +1,8 @@
 """The static leaderboard page: one self-contained HTML file (plots inlined as PNG).
 
 Per suite: the IQM of normalised score of every agent with its 95 % interval (a dot and a
-bar), the evaluation curves of every agent on every task (mean over seeds, band from the
-lowest to the highest seed), and each agent's table as printed by ``leaderboard.show``.
+bar), the evaluation curves of every agent on every task (:func:`~wmagents.harness.plots.plot_curves`:
+mean over seeds, band from the lowest to the highest seed), and each agent's table as printed by ``leaderboard.show``.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ import io
 from collections import defaultdict
 from pathlib import Path
 
-import numpy as np
-
 from leaderboard.table import CI_NOTE, Summary, iqm_line, task_rows
+from wmagents.harness.plots import eval_curve, new_figure, plot_curves
 from wmagents.harness.store import Store
 
 STYLE = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
@@ -51,26 +50,13 @@ def _iqm_plot(summaries: list[Summary]) -> str:
 
 
 def _curves_plot(store: Store, summaries: list[Summary]) -> str:
-    import matplotlib.pyplot as plt
-
     tasks = summaries[0].suite.tasks
-    fig, axes = plt.subplots(1, len(tasks), figsize=(4 * len(tasks), 3), squeeze=False)
-    for ax, task in zip(axes[0], tasks):
-        for colour, summary in enumerate(summaries):
-            by_step = defaultdict(list)
-            for run_id in summary.run_ids.get(task.env_id, []):
-                for point in store.curve(run_id):
-                    by_step[point["step"]].append(point["mean_return"])
-            if by_step:
-                steps = sorted(by_step)
-                values = [np.asarray(by_step[s]) for s in steps]
-                ax.plot(steps, [v.mean() for v in values], marker=".", color=f"C{colour}")
-                ax.fill_between(steps, [v.min() for v in values], [v.max() for v in values],
-                                color=f"C{colour}", alpha=0.2)
-        ax.set(title=task.env_id.removeprefix("wmenvs/"), xlabel="env steps",
+    fig, axes = new_figure(len(tasks))
+    for ax, task in zip(axes[0], tasks):    # every agent in every panel: one colour each
+        plot_curves(ax, {s.agent: [eval_curve(store.curve(r)) for r in s.run_ids.get(task.env_id, [])]
+                         for s in summaries})
+        ax.set(title=task.env_id.removeprefix("wmenvs/"), xlabel="simulator steps",
                ylabel="evaluation return")
-    axes[0][0].legend([plt.Line2D([], [], color=f"C{i}") for i in range(len(summaries))],
-                      [s.agent for s in summaries], fontsize="small")   # one colour per agent
     fig.tight_layout()
     return _png(fig)
 

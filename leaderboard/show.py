@@ -1,4 +1,6 @@
-"""Print the leaderboard tables from the results store and write the static page with plots.
+"""Print the leaderboard tables from the results store and write the static page with plots;
+runs of the paper reproductions (``python -m wmagents.reproduce``) in the same store are listed
+too, one row per (agent, env, overrides).
 
     python -m leaderboard.show [--db PATH] [--suite NAME] [--agent baselines/sac]
         [--page PATH]   (default: leaderboard.html next to --db)
@@ -11,7 +13,7 @@ from pathlib import Path
 
 from leaderboard.page import write_page
 from leaderboard.suites import load_suite
-from leaderboard.table import markdown, summarise
+from leaderboard.table import markdown, reproduction_markdown, summarise
 from wmagents.harness.spec import canonical_agent
 from wmagents.harness.store import DEFAULT_DB, Store
 
@@ -32,9 +34,13 @@ def main(argv: list[str] | None = None) -> None:
     with Store(args.db) as store:
         groups = sorted({(r["label"], r["agent"]) for r in store.runs()})
         tables, summaries = [], []
+        if not only:   # runs of the paper harness: labels without a suite version
+            tables += [reproduction_markdown(store, label) for label in store.labels()
+                       if "@v" not in label and (not agent or any(
+                           r["agent"] == agent for r in store.runs(label=label)))]
         for label, run_agent in groups:
             name, _, version = label.partition("@v")
-            if not version:  # runs submitted outside a suite (e.g. the paper harness)
+            if not version:
                 continue
             if (only and name != only.name) or (agent and run_agent != agent):
                 continue

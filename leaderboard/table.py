@@ -4,10 +4,12 @@ normalised scores with a stratified-bootstrap 95 % interval (Agarwal et al. 2021
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from leaderboard.suites import Suite
-from wmagents.harness.stats import bootstrap_ci, stratified_bootstrap_ci
+from wmagents.harness.stats import (bootstrap_ci, format_interval, mean_interval,
+                                    stratified_bootstrap_ci)
 from wmagents.harness.store import Store
 
 CI_NOTE = ("CIs: percentile bootstrap over seeds (2000 resamples); with few seeds they are "
@@ -46,10 +48,6 @@ def summarise(store: Store, suite: Suite, agent: str, run_ids: list[str] | None 
     return summary
 
 
-def fmt_ci(point: float, low: float, high: float, digits: int) -> str:
-    return f"{point:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
-
-
 def task_rows(summary: Summary) -> list[tuple[str, str, str, str]]:
     """(env ID, n, final return mean [CI], normalised mean [CI]) per task of the suite."""
     rows, normalised = [], summary.normalised()
@@ -58,8 +56,8 @@ def task_rows(summary: Summary) -> list[tuple[str, str, str, str]]:
         if not returns:
             rows.append((task.env_id, "0", "(no finished runs)", ""))
             continue
-        norm = fmt_ci(*bootstrap_ci(normalised[task.env_id]), 3) if task.env_id in normalised else ""
-        rows.append((task.env_id, str(len(returns)), fmt_ci(*bootstrap_ci(returns), 1), norm))
+        norm = format_interval(*bootstrap_ci(normalised[task.env_id]), 3) if task.env_id in normalised else ""
+        rows.append((task.env_id, str(len(returns)), format_interval(*bootstrap_ci(returns), 1), norm))
     return rows
 
 
@@ -68,8 +66,27 @@ def iqm_line(summary: Summary) -> str:
     if iqm is None:
         return ""
     normalised = summary.normalised()
-    return (f"IQM of normalised score: {fmt_ci(*iqm, 3)} (stratified bootstrap, "
+    return (f"IQM of normalised score: {format_interval(*iqm, 3)} (stratified bootstrap, "
             f"{sum(map(len, normalised.values()))} runs over {len(normalised)} tasks)")
+
+
+def run_groups(store: Store, label: str) -> list[tuple[str, str, str, list[float]]]:
+    """Finished runs under a label that is not a suite (a paper reproduction), one group per
+    (agent, env ID, overrides): ``(agent, env_id, overrides JSON, final returns)``."""
+    groups: dict[tuple[str, str, str], list[float]] = {}
+    for run in store.runs(label=label):
+        overrides = json.dumps(json.loads(run["spec_json"])["overrides"], sort_keys=True)
+        groups.setdefault((run["agent"], run["env_id"], overrides), []).append(run["final_return"])
+    return [(*key, returns) for key, returns in groups.items()]
+
+
+def reproduction_markdown(store: Store, label: str) -> str:
+    lines = [f"### {label} (paper reproduction runs; `python -m wmagents.reproduce` tabulates "
+             "them beside the paper)", "",
+             "| agent | env | overrides | final return, mean [95% CI] |", "| --- | --- | --- | --- |"]
+    lines += [f"| {agent} | {env_id} | `{overrides}` | {mean_interval(returns)} |"
+              for agent, env_id, overrides, returns in run_groups(store, label)]
+    return "\n".join(lines)
 
 
 def render_table(store: Store, suite: Suite, agent: str, run_ids: list[str] | None = None) -> str:

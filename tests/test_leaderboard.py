@@ -76,3 +76,28 @@ def test_evaluate_then_show(tmp_path, capsys):
     assert html.escape(iqm) in page
     with pytest.raises(SystemExit, match="no results store"):
         show.main(["--db", str(tmp_path / "missing.sqlite")])
+
+
+def test_show_lists_reproduction_runs_one_row_per_config(tmp_path, capsys):
+    """Paper reproductions write to the same store; show lists them without pooling configs."""
+    from wmagents.harness.spec import RunSpec
+
+    specs = [RunSpec("wmagents.agents.random_agent", "wmenvs/GridWorld-v0", seed, 10, 10, 1,
+                     overrides) for seed in (0, 1) for overrides in ({}, {"x": 1})]
+    with Store(tmp_path / "r.sqlite") as store:
+        store.submit(specs, label="planet-smoke")
+        for i, spec in enumerate(specs):
+            point = {"step": 10, "mean_return": float(i), "std_return": 0.0, "returns": [i],
+                     "mean_length": 10.0, "success_rate": None}
+            store.record({"run_id": spec.run_id, "eval_points": [point], "wall_time_s": 1.0,
+                          "agent_config": {}, "env_spec": "{}",
+                          "provenance": {"device": "cpu", "package_version": "0", "git_sha": None},
+                          "train_episodes": [{"episode": 1, "step": 10, "return": -3.0,
+                                              "length": 10, "terminated": False,
+                                              "truncated": True}]})
+        assert store.train_returns(specs[0].run_id) == [-3.0]
+    show.main(["--db", str(tmp_path / "r.sqlite")])
+    out = capsys.readouterr().out
+    assert "### planet-smoke (paper reproduction runs" in out
+    rows = [line for line in out.splitlines() if line.startswith("| wmagents.agents.random_agent")]
+    assert len(rows) == 2 and "(n=2)" in rows[0] and "`{}`" in rows[0] and '`{"x": 1}`' in rows[1]

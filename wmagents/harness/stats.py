@@ -4,6 +4,7 @@ The headline statistic follows Agarwal et al. 2021 (rliable): the IQM of normali
 all (task, seed) runs, with a stratified bootstrap (seeds resampled with replacement inside each
 task) 95 % percentile interval. Per-task means get a plain percentile-bootstrap interval over
 seeds; with few seeds that interval is narrow and optimistic, so ``n`` is always reported.
+:func:`format_interval` and :func:`mean_interval` are the one way reports print an interval.
 """
 
 from __future__ import annotations
@@ -41,3 +42,16 @@ def stratified_bootstrap_ci(groups: Mapping[str, Sequence[float]], stat: Callabl
     tail = 100 * (1 - confidence) / 2
     low, high = np.percentile(samples, [tail, 100 - tail])
     return point, float(low), float(high)
+
+
+def format_interval(point: float, low: float, high: float, digits: int = 1) -> str:
+    """``point [low, high]`` with ``digits`` decimals."""
+    return f"{point:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
+
+
+def mean_interval(values: Sequence[float | None], digits: int = 1) -> str:
+    """``mean [95 % bootstrap CI] (n=...)`` of the finite ``values``; ``-`` when there are none."""
+    finite = [v for v in values if v is not None and np.isfinite(v)]
+    if not finite:
+        return "-"
+    return f"{format_interval(*bootstrap_ci(finite), digits)} (n={len(finite)})"

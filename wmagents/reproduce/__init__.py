@@ -10,10 +10,9 @@ own budget; a GPU for pixel world models).
 from __future__ import annotations
 
 import argparse
-import math
 from dataclasses import dataclass, field
 
-from wmagents.harness.stats import bootstrap_ci
+from wmagents.harness.stats import mean_interval
 from wmagents.harness.store import DEFAULT_DB
 
 PAPERS = {
@@ -47,15 +46,6 @@ class Cell:
     ours: list[float] = field(default_factory=list)
 
 
-def format_ours(values: list[float]) -> str:
-    """``mean +- half-width of the 95 % bootstrap CI (n=...)``; ``-`` when nothing ran."""
-    values = [v for v in values if v is not None and math.isfinite(v)]
-    if not values:
-        return "-"
-    mean, low, high = bootstrap_ci(values)
-    return f"{mean:.1f} +- {(high - low) / 2:.1f} (n={len(values)})"
-
-
 def format_paper(value: float | str | None) -> str:
     if value is None:
         return "-"
@@ -72,6 +62,6 @@ def comparison_table(title: str, rows: list[str], columns: list[str],
         parts = []
         for column in columns:
             cell = cells.get((row, column), Cell(None))
-            parts += [format_paper(cell.paper), format_ours(cell.ours)]
+            parts += [format_paper(cell.paper), mean_interval(cell.ours)]
         lines.append(f"| {row} | " + " | ".join(parts) + " |")
     return "\n".join(lines)

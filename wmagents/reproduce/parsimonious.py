@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from wmagents.harness.plots import new_figure, plot_curves, save
 from wmagents.harness.runner import SweepReport, run_sweep
 from wmagents.harness.spec import RunSpec
 from wmagents.harness.store import Store, work_dir_for
@@ -106,35 +107,19 @@ def mean_or_nan(values: list[float]) -> float:
 
 
 def plot_figure3(curves: dict, path: Path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, len(WORLDS), figsize=(5 * len(WORLDS), 3.6))
-    for ax, world in zip(axes, WORLDS):
-        for row in (row for row in FIG3_METHODS if curves[row, world]):
-            runs = np.array(curves[row, world], float)   # (seeds, episodes)
-            mean = runs.mean(0)
-            half = 1.96 * runs.std(0, ddof=1) / np.sqrt(len(runs)) if len(runs) > 1 else 0 * mean
-            x = np.arange(1, runs.shape[1] + 1)
-            ax.plot(x, mean, label=row)
-            ax.fill_between(x, mean - half, mean + half, alpha=0.25)
+    fig, axes = new_figure(len(WORLDS), 5, 3.6)
+    for ax, world in zip(axes[0], WORLDS):
+        plot_curves(ax, {row: [list(enumerate(run, 1)) for run in curves[row, world]]
+                         for row in FIG3_METHODS})
         ax.set(title=world, xlabel="episode", ylabel="training return")
-    axes[0].legend()
-    fig.suptitle("Figure 3: policy learning (mean +- 95% CI over seeds)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    fig.suptitle("Figure 3: policy learning (mean over seeds, band: lowest to highest seed)")
+    save(fig, path)
 
 
 def plot_figure4(cells: dict, per_task: dict, path: Path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(2, len(WORLDS), figsize=(5 * len(WORLDS), 7))
+    fig, axes = new_figure(len(WORLDS), 5, 3.5, rows=2)
+    learnt = [row for row in FIG4_MODELS if row != "True dynamics"]
     for col, world in enumerate(WORLDS):
-        learnt = [row for row in FIG4_MODELS if row != "True dynamics"]
         means = [mean_or_nan(cells[row, world].ours) for row in learnt]
         stds = [np.std(cells[row, world].ours) if cells[row, world].ours else 0.0 for row in learnt]
         axes[0, col].bar(range(len(learnt)), means, yerr=stds, capsize=4)
@@ -142,17 +127,12 @@ def plot_figure4(cells: dict, per_task: dict, path: Path) -> None:
                              label="true dynamics")
         axes[0, col].set_xticks(range(len(learnt)), learnt, fontsize=8)
         axes[0, col].set(title=world, ylabel="mean return over tasks (std over seeds)")
-        for row in (row for row in FIG4_MODELS if per_task[row, world]):
-            tasks = np.array(per_task[row, world], float)    # (seeds, tasks)
-            axes[1, col].plot(np.arange(1, tasks.shape[1] + 1), tasks.mean(0), label=row,
-                              color="red" if row == "True dynamics" else None)
-        axes[1, col].set(xlabel="task", ylabel="return (mean over seeds)")
+        plot_curves(axes[1, col], {row: [list(enumerate(run, 1)) for run in per_task[row, world]]
+                                   for row in FIG4_MODELS})
+        axes[1, col].set(xlabel="task", ylabel="return")
     axes[0, 0].legend()
-    axes[1, 0].legend(fontsize=8)
     fig.suptitle("Figure 4: planning")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save(fig, path)
 
 
 def run_figure(figure: int, args, store: Store, out: Path) -> tuple[str, bool]:

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from wmagents.harness import plots
+from wmagents.harness.plots import eval_curve, new_figure, save
 from wmagents.harness.runner import run_sweep
 from wmagents.harness.spec import RunSpec
 from wmagents.harness.store import Store, work_dir_for
@@ -92,18 +94,11 @@ def oracle_specs(budget: str, tasks: tuple[str, ...] = TASKS, threads: int = 1
 
 
 def plot_curves(curves: dict[str, list[list[dict]]], path: Path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, len(curves), figsize=(3.2 * len(curves), 3), squeeze=False)
+    fig, axes = new_figure(len(curves), 3.2, 3)
     for ax, (task, runs) in zip(axes[0], curves.items()):
-        for run in runs:
-            ax.plot([p["step"] for p in run], [p["mean_return"] for p in run], marker="o")
-        ax.set(title=task, xlabel="env steps", ylabel="eval return")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+        plots.plot_curves(ax, {PLANET_ROW: [eval_curve(run) for run in runs]})
+        ax.set(title=task, xlabel="simulator steps", ylabel="evaluation return")
+    save(fig, path)
 
 
 def main(argv: list[str] | None = None) -> int:
