@@ -36,6 +36,7 @@ def test_bad_inputs_are_named():
     assert make_config(SACConfig, {"hidden": [3, 4]}).hidden == (3, 4)
 
 
+@pytest.mark.slow
 def test_continuous_sac_learns_point_goal(tmp_path):
     """3,000 steps on the 1-D point task: SAC must end far above random (about -15)."""
     torch.manual_seed(0)
@@ -52,6 +53,7 @@ def test_continuous_sac_learns_point_goal(tmp_path):
     assert result.final["success_rate"] >= 0.9
 
 
+@pytest.mark.slow
 def test_discrete_sac_learns_gridworld(tmp_path):
     """Discrete SAC (paper schedule, 256-unit nets as in baselines/sac) on GridWorld-v0:
     random scores -250 (it never stays at the goal); reaching the goal (20 moves) and staying

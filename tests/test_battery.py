@@ -128,7 +128,7 @@ def test_render_modes(env_id):
         env.close()
 
 
-@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize("mode", ["sync", pytest.param("async", marks=pytest.mark.slow)])
 @pytest.mark.parametrize("env_id", ENV_IDS)
 def test_make_vec(env_id, mode):
     # spawn: this test process has rendered before, and Mesa deadlocks in forks of such a

@@ -40,6 +40,7 @@ def curves(db) -> dict:
                 for r in store.runs()}
 
 
+@pytest.mark.slow
 def test_sigkilled_sweep_resumes_without_redoing_or_losing_runs(tmp_path):
     suite = write_suite(tmp_path / "suite.json", budget=5000, seeds=2)
     killed_db, clean_db = tmp_path / "killed" / "r.sqlite", tmp_path / "clean" / "r.sqlite"
@@ -126,6 +127,7 @@ def ray_head(monkeypatch):
         shutil.rmtree(temp_dir, ignore_errors=True)
 
 
+@pytest.mark.slow
 def test_ray_backend_matches_local(tmp_path, ray_head):
     specs = [RunSpec("baselines/sac", "wmenvs/GridWorld-v0", seed, 600, 300, 1,
                      {"hidden": [32, 32], "batch_size": 32, "updates_per_step": 1})
@@ -147,6 +149,7 @@ def test_ray_backend_matches_local(tmp_path, ray_head):
         assert len(results["local"][run_id]) == 3
 
 
+@pytest.mark.slow
 def test_a_failing_run_is_reported_and_the_others_finish(tmp_path):
     good = RunSpec("baselines/random", "wmenvs/GridWorld-v0", 0, 300, 300, 1)
     bad = RunSpec("baselines/random", "wmenvs/GridWorld-v0", 0, 300, 300, 1, {"nope": 1})

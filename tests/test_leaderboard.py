@@ -39,6 +39,7 @@ def test_shipped_suites_are_valid():
         load_suite("nope")
 
 
+@pytest.mark.slow
 def test_evaluate_then_show(tmp_path, capsys):
     suite = tmp_path / "tiny.json"
     suite.write_text(json.dumps({

@@ -77,6 +77,6 @@ def test_optimizer_step_clips_and_soft_update_interpolates():
     optimizer = torch.optim.SGD(net.parameters(), lr=1.0)
     loss = optimizer_step(optimizer, (net(torch.ones(1, 2)) - 100).pow(2).sum(),
                           net.parameters(), max_norm=1.0)
-    assert loss == 10_000 and float(net.weight.norm() ** 2 + net.bias ** 2) == pytest.approx(1.0)
+    assert loss == 10_000 and float((net.weight.norm() ** 2 + net.bias ** 2).detach()) == pytest.approx(1.0)
     soft_update(target, net, tau=0.25)
     assert torch.allclose(target.weight, 0.75 + 0.25 * net.weight)

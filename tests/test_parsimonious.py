@@ -162,6 +162,7 @@ def test_stochastic_flag_is_the_parsimonious_variant_only():
         make_dynamics_model("gru", 68, 5, **TINY)
 
 
+@pytest.mark.slow
 def test_parsimonious_model_learns_the_gridworld_transitions():
     """Learning test: after training on all GridWorld transitions, the predicted latent of
     ``(s, a)`` is nearest to the encoding of the true next cell for most pairs."""

@@ -2,10 +2,13 @@
 
 import sqlite3
 
+import pytest
+
 from wmagents.reproduce import parsimonious
 from wmagents.reproduce.__main__ import main as dispatch
 
 
+@pytest.mark.slow
 def test_smoke_budget_prints_both_figures_and_skips_finished_runs(tmp_path, capsys):
     args = ["parsimonious", "--budget", "smoke", "--workers", "2", "--db", str(tmp_path / "db.sqlite"),
             "--work-dir", str(tmp_path / "work"), "--out", str(tmp_path / "out")]

@@ -184,6 +184,7 @@ def test_planet_discrete_actions_and_checkpoint_round_trip(tmp_path):
     assert a == b and env.action_space.contains(a)
 
 
+@pytest.mark.slow
 def test_planet_learns_to_plan_better_than_random(tmp_path):
     """PointGoal1D: random actions score about -15 and the untrained planner about -20; after
     300 steps planning in the learned model scored -4.6, -5.8, -5.3 (seeds 0-2, measured).

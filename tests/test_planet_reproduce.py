@@ -31,6 +31,7 @@ def argv(tmp_path, *extra):
             str(tmp_path / "db.sqlite"), "--out", str(tmp_path / "out"), *extra]
 
 
+@pytest.mark.slow
 def test_oracle_row_prints_the_paper_beside_ours_and_finished_runs_are_skipped(
         tmp_path, monkeypatch, capsys):
     monkeypatch.setitem(planet.BUDGETS["smoke"], "oracle", TINY_ORACLE)
@@ -51,6 +52,7 @@ def test_oracle_row_prints_the_paper_beside_ours_and_finished_runs_are_skipped(
     assert "runs:" not in again.err              # no progress bar: no run was submitted
 
 
+@pytest.mark.slow
 def test_tasks_select_columns_and_unknown_tasks_are_named(tmp_path, monkeypatch, capsys):
     monkeypatch.setitem(planet.BUDGETS["smoke"], "oracle", TINY_ORACLE)
     assert planet.main(argv(tmp_path, "--tasks", "reacher-easy,walker-walk",
@@ -68,6 +70,7 @@ def test_tasks_select_columns_and_unknown_tasks_are_named(tmp_path, monkeypatch,
         planet.main(["--rows", "dreamer"])
 
 
+@pytest.mark.slow
 def test_a_failing_oracle_run_is_reported_and_the_others_are_kept(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(planet, "ORACLE",
                         str(Path(__file__).parent / "adapters" / "crashing_planner.py"))

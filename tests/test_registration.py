@@ -50,6 +50,7 @@ def test_cli_list_prints_the_table(capsys):
     assert "wmenvs/ShapeHerd-v0" in out and "wmenvs/ShapeHerdBBS-d4-s1.6-v0" in out
 
 
+@pytest.mark.slow
 def test_cli_demo_writes_a_gif(tmp_path):
     out = tmp_path / "demo.gif"
     result = subprocess.run(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 SCRIPT = """
 import gymnasium as gym, wmenvs
 env_id = "wmenvs/ReacherVerticalPixels-v0"
@@ -27,6 +29,7 @@ print("spawn works")
 """
 
 
+@pytest.mark.slow
 def test_fork_after_rendering_is_refused_and_spawn_works():
     result = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]

@@ -156,6 +156,7 @@ def test_dense_and_sparse_rewards_count_the_same_objects():
     assert term_d == (info_d["objects_remaining"] == 0)
 
 
+@pytest.mark.slow
 def test_scripted_pusher_solves_the_task_and_random_does_not():
     env = gym.make("wmenvs/ShapeHerdSparse-v0")
     pusher_scores, random_scores = [], []
