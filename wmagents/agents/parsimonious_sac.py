@@ -24,8 +24,8 @@ from wmagents.agents.sac_discrete import (DiscreteSAC, DiscreteSACConfig, Discre
                                           warm_up)
 from wmagents.api import Transition, make_config
 from wmagents.models.latent_baselines import MODEL_KINDS, make_dynamics_model
-from wmagents.nn import (UpdateSchedule, load_states, optimizer_step, resolve_device, states,
-                         torch_batch)
+from wmagents.nn import (UpdateSchedule, load_states, obs_tensor, optimizer_step,
+                         resolve_device, states, torch_batch)
 from wmagents.replay import ReplayBuffer
 
 
@@ -72,7 +72,7 @@ class LatentDiscreteSAC:
         if explore and self.replay.transitions < warm_up(self.config):
             return random_action(self.action_space, self.rng), state
         with torch.no_grad():
-            x = torch.as_tensor(np.asarray(obs, np.float32), device=self.device)[None]
+            x = obs_tensor(obs, self.device)
             return int(self.action_space.start + self.sac.policy(self.model.encode(x), explore)), \
                 state
 
@@ -100,14 +100,13 @@ class LatentDiscreteSAC:
 
     def _parts(self) -> dict:
         return {**self.sac.parts(), "model": self.model, "model_optimizer": self.model_optimizer,
-                "replay": self.replay}
+                "replay": self.replay, "rng": self.rng}
 
     def state_dict(self) -> dict:
-        return {**states(self._parts()), "rng": self.rng.bit_generator.state}
+        return states(self._parts())
 
     def load_state_dict(self, state: dict) -> None:
         load_states(self._parts(), state)
-        self.rng.bit_generator.state = state["rng"]
 
 
 def make_agent(observation_space, action_space, *, seed, device, overrides):

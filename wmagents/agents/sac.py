@@ -20,7 +20,8 @@ from gymnasium import spaces
 from wmagents.agents.random_agent import random_action
 from wmagents.api import Transition, make_config
 from wmagents.nn import (QEnsemble, TanhGaussianActor, Temperature, UpdateSchedule, load_states,
-                         optimizer_step, resolve_device, soft_update, states, torch_batch)
+                         obs_tensor, optimizer_step, resolve_device, soft_update, states,
+                         torch_batch)
 from wmagents.replay import ReplayBuffer
 
 
@@ -72,7 +73,7 @@ class SAC:
         if explore and self.replay.transitions < self.config.learning_starts:
             return random_action(self.action_space, self.rng), state
         with torch.no_grad():
-            x = torch.as_tensor(np.asarray(obs, np.float32), device=self.device)[None]
+            x = obs_tensor(obs, self.device)
             action = self.actor.sample(x)[0] if explore else self.actor.mode(x)
         return action[0].cpu().numpy().astype(self.action_space.dtype), state
 
@@ -108,14 +109,13 @@ class SAC:
         return {"actor": self.actor, "critic": self.critic, "critic_target": self.critic_target,
                 "actor_optimizer": self.actor_optimizer,
                 "critic_optimizer": self.critic_optimizer, "temperature": self.temperature,
-                "replay": self.replay}
+                "replay": self.replay, "rng": self.rng}
 
     def state_dict(self) -> dict:
-        return {**states(self._parts()), "rng": self.rng.bit_generator.state}
+        return states(self._parts())
 
     def load_state_dict(self, state: dict) -> None:
         load_states(self._parts(), state)
-        self.rng.bit_generator.state = state["rng"]
 
 
 def make_agent(observation_space, action_space, *, seed, device, overrides):

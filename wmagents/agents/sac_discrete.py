@@ -23,7 +23,7 @@ from gymnasium import spaces
 
 from wmagents.agents.random_agent import random_action
 from wmagents.api import Transition, make_config
-from wmagents.nn import (QEnsemble, Temperature, UpdateSchedule, load_states, mlp,
+from wmagents.nn import (QEnsemble, Temperature, UpdateSchedule, load_states, mlp, obs_tensor,
                          optimizer_step, resolve_device, soft_update, states, torch_batch)
 from wmagents.replay import ReplayBuffer
 
@@ -121,7 +121,7 @@ class DiscreteSAC:
         if explore and self.replay.transitions < warm_up(self.config):
             return random_action(self.action_space, self.rng), state
         with torch.no_grad():
-            x = torch.as_tensor(np.asarray(obs, np.float32), device=self.device)[None]
+            x = obs_tensor(obs, self.device)
             return int(self.action_space.start + self.sac.policy(x, explore)), state
 
     def observe(self, transition: Transition) -> dict[str, float]:
@@ -132,14 +132,14 @@ class DiscreteSAC:
             metrics = self.sac.update(b, (b["action"] - self.action_space.start).long())
         return metrics
 
+    def _parts(self) -> dict:
+        return {**self.sac.parts(), "replay": self.replay, "rng": self.rng}
+
     def state_dict(self) -> dict:
-        return {**states(self.sac.parts()), "replay": self.replay.state_dict(),
-                "rng": self.rng.bit_generator.state}
+        return states(self._parts())
 
     def load_state_dict(self, state: dict) -> None:
-        load_states(self.sac.parts(), state)
-        self.replay.load_state_dict(state["replay"])
-        self.rng.bit_generator.state = state["rng"]
+        load_states(self._parts(), state)
 
 
 def make_agent(observation_space, action_space, *, seed, device, overrides):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from gymnasium import spaces
 from torch import nn
@@ -135,10 +136,16 @@ def optimizer_step(optimizer: torch.optim.Optimizer, loss: torch.Tensor,
 
 
 def states(parts: dict) -> dict:
-    """``{name: part.state_dict()}`` for modules, optimisers and the parts above."""
-    return {name: part.state_dict() for name, part in parts.items()}
+    """``{name: state}`` of an agent's parts: modules, optimisers, the parts above, a replay,
+    and numpy ``Generator`` s (their bit-generator state)."""
+    return {name: part.bit_generator.state if isinstance(part, np.random.Generator)
+            else part.state_dict() for name, part in parts.items()}
 
 
 def load_states(parts: dict, state: dict) -> None:
+    """Restore what :func:`states` saved, in place."""
     for name, part in parts.items():
-        part.load_state_dict(state[name])
+        if isinstance(part, np.random.Generator):
+            part.bit_generator.state = state[name]
+        else:
+            part.load_state_dict(state[name])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -31,6 +32,11 @@ def resolve_device(name: str = "auto") -> torch.device:
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device={name!r} requested but CUDA is not available")
     return device
+
+
+def obs_tensor(obs, device: torch.device) -> torch.Tensor:
+    """One observation as a float32 batch of one on ``device``."""
+    return torch.as_tensor(np.asarray(obs, np.float32), device=device)[None]
 
 
 def torch_batch(batch: dict, device: torch.device,
