@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import wmenvs  # noqa: F401  (registers the IDs)
-from wmenvs.wrappers import ChannelFirstFrameStack
+from wmenvs.wrappers import ChannelFirst
 
 TASKS = ("ReacherVertical", "ReacherTurn", "ReacherPush", "Pusher", "Striker", "Thrower")
 OBS_SIZES = dict(zip(TASKS, (11, 11, 14, 23, 23, 23)))
@@ -231,44 +231,44 @@ def test_reset_options_are_refused():
         make("Pusher").reset(seed=0, options={"goal": 1})
 
 
-def test_frame_stack_builds_the_dyne_observation():
-    env = ChannelFirstFrameStack(make("ReacherVertical", pixels=True), num_frames=4)
-    assert env.observation_space.shape == (12, 64, 64) and env.observation_space.dtype == np.uint8
+def test_dyne_pixel_ids_stack_the_last_four_frames():
+    env = gym.make("wmenvs/DynE-ReacherVerticalPixels-v0")
+    plain = make("ReacherVertical", pixels=True)
+    assert env.observation_space.shape == (64, 64, 12) and env.observation_space.dtype == np.uint8
     env.action_space.seed(0)
     stacked, _ = env.reset(seed=0)
-    assert stacked.shape == (12, 64, 64) and stacked.dtype == np.uint8
-    assert all(np.array_equal(stacked[:3], stacked[3 * i:3 * i + 3]) for i in range(4))
-    history = [stacked[9:]]
+    frame, _ = plain.reset(seed=0)
+    assert all(np.array_equal(stacked[..., 3 * i:3 * i + 3], frame) for i in range(4))
+    history = [frame]
     for _ in range(5):
-        previous = stacked
-        stacked, *_ = env.step(env.action_space.sample())
-        np.testing.assert_array_equal(stacked[:9], previous[3:])  # frames shift by one, oldest first
+        previous, action = stacked, env.action_space.sample()
+        stacked, *_ = env.step(action)
+        history.append(plain.step(action)[0])
+        np.testing.assert_array_equal(stacked[..., :9], previous[..., 3:])  # oldest first
         assert not np.shares_memory(stacked, previous)
-        history.append(stacked[9:])
-    np.testing.assert_array_equal(stacked, np.concatenate(history[-4:], axis=0))
+    np.testing.assert_array_equal(stacked, np.concatenate(history[-4:], axis=-1))
     assert env.observation_space.contains(stacked)
+    channel_first = ChannelFirst(env)     # DynE's (12, 64, 64) encoder input
+    assert channel_first.observation_space.shape == (12, 64, 64)
+    np.testing.assert_array_equal(channel_first.reset(seed=0)[0][9:],
+                                  np.transpose(frame, (2, 0, 1)))
 
 
-def test_frame_stack_newest_frame_is_the_env_observation():
-    inner = make("Pusher", pixels=True)
-    env = ChannelFirstFrameStack(inner, num_frames=2)
+def test_frame_stack_survives_pickling():
+    env = gym.make("wmenvs/DynE-PusherPixels-v0")
     env.reset(seed=1)
-    obs, *_ = env.step(np.zeros(7, np.float32))
+    env.step(np.zeros(7, np.float32))
     clone = pickle.loads(pickle.dumps(env))
     action = np.full(7, 0.5, np.float32)
-    stacked, clone_stacked = env.step(action)[0], clone.step(action)[0]
-    np.testing.assert_array_equal(stacked, clone_stacked)
-    frame = env.unwrapped._observation()
-    np.testing.assert_array_equal(stacked[3:], np.transpose(frame, (2, 0, 1)))
-    np.testing.assert_array_equal(stacked[:3], obs[3:])
+    np.testing.assert_array_equal(env.step(action)[0], clone.step(action)[0])
 
 
-@pytest.mark.parametrize("num_frames", [0, -1, 2.5, True])
-def test_frame_stack_rejects_bad_num_frames(num_frames):
-    with pytest.raises(ValueError, match="num_frames"):
-        ChannelFirstFrameStack(make("ReacherVertical", pixels=True), num_frames=num_frames)
+@pytest.mark.parametrize("frame_stack", [0, -1, 2.5, True])
+def test_frame_stack_rejects_bad_values(frame_stack):
+    with pytest.raises(ValueError, match="frame_stack"):
+        make("ReacherVertical", pixels=True, frame_stack=frame_stack)
 
 
 def test_frame_stack_rejects_state_observations():
-    with pytest.raises(ValueError, match="image"):
-        ChannelFirstFrameStack(make("ReacherVertical"))
+    with pytest.raises(ValueError, match="frame_stack"):
+        make("ReacherVertical", frame_stack=4)

@@ -1,4 +1,4 @@
-"""Channel-first images and frame stacking (wmenvs.wrappers)."""
+"""Channel-first images (wmenvs.wrappers); action repeat and frame stacking are IDs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from gymnasium import spaces
 
 import wmenvs  # noqa: F401  (registers the IDs)
-from wmenvs.wrappers import ChannelFirst, ChannelFirstFrameStack
+from wmenvs.wrappers import ChannelFirst
 
 
 class Counter(gym.Env):
@@ -46,9 +46,3 @@ def test_channel_first_transposes_images_into_fresh_arrays():
 def test_channel_first_refuses_non_images():
     with pytest.raises(ValueError, match="image"):
         ChannelFirst(gym.make("CartPole-v1"))
-
-
-def test_dyne_frame_stack_gives_four_channel_first_frames():
-    env = ChannelFirstFrameStack(gym.make("wmenvs/ReacherTurnPixels-v0"), 4)
-    obs, _ = env.reset(seed=0)
-    assert obs.shape == env.observation_space.shape == (12, 64, 64)

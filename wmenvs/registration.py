@@ -178,6 +178,11 @@ MUJOCO_ARM_TASKS = (  # (task, class, family, summary)
 )
 
 
+# DynE (Whitney et al. 2020, "Dynamics-aware Embeddings", appendix B): pixel agents see the
+# last 4 frames; the protocol ID stacks them on the channel axis, (64, 64, 12) uint8.
+DYNE_FRAME_STACK = 4
+
+
 def _mujoco_arm_entries() -> list[EnvEntry]:
     entries = []
     for task, cls, family, summary in MUJOCO_ARM_TASKS:
@@ -188,6 +193,12 @@ def _mujoco_arm_entries() -> list[EnvEntry]:
                 kwargs={"obs_type": "pixels" if pixels else "state"},
                 tags=("dyne", family, "pixels" if pixels else "state"),
                 summary=summary + (", 64x64x3 uint8 image" if pixels else ", flat float64 state")))
+        entries.append(EnvEntry(
+            id=f"{NAMESPACE}/DynE-{task}Pixels-v0", entry_point=f"wmenvs.mujoco:{cls}",
+            max_episode_steps=100, kwargs={"obs_type": "pixels", "frame_stack": DYNE_FRAME_STACK},
+            tags=("dyne", family, "pixels", "protocol"),
+            summary=f"DynE pixel protocol: {summary}, last {DYNE_FRAME_STACK} 64x64x3 frames "
+                    f"stacked, (64, 64, {3 * DYNE_FRAME_STACK}) uint8"))
     return entries
 
 

@@ -8,6 +8,7 @@ the reward is their sum) and optionally ``_reset_task`` / ``_task_info`` for eve
 
 from __future__ import annotations
 
+from collections import deque
 from pathlib import Path
 
 import gymnasium as gym
@@ -33,9 +34,13 @@ class MujocoArmEnv(gym.Env):
     state_size: int = 0
 
     def __init__(self, obs_type: str = "state", image_size: int = 64, visual_profile: str = "fast",
-                 render_mode: str | None = None):
+                 render_mode: str | None = None, frame_stack: int = 1):
         if obs_type not in OBS_TYPES:
             raise ValueError(f"obs_type={obs_type!r}; expected one of {OBS_TYPES}")
+        if isinstance(frame_stack, bool) or not isinstance(frame_stack, (int, np.integer)) \
+                or frame_stack < 1 or (frame_stack > 1 and obs_type != "pixels"):
+            raise ValueError(f"frame_stack={frame_stack!r}; expected an int >= 1 (> 1 only with "
+                             "obs_type='pixels')")
         if isinstance(image_size, bool) or not isinstance(image_size, (int, np.integer)) or image_size < 8:
             raise ValueError(f"image_size={image_size!r}; expected an int >= 8")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
@@ -49,8 +54,10 @@ class MujocoArmEnv(gym.Env):
         self._renderer = LazyRenderer(int(image_size), int(image_size), check_visual_profile(visual_profile))
         low, high = self.model.actuator_ctrlrange.T
         self.action_space = spaces.Box(low.astype(np.float32), high.astype(np.float32), dtype=np.float32)
+        self._frames: deque[np.ndarray] = deque(maxlen=int(frame_stack))
         if obs_type == "pixels":
-            self.observation_space = spaces.Box(0, 255, (int(image_size), int(image_size), 3), np.uint8)
+            self.observation_space = spaces.Box(
+                0, 255, (int(image_size), int(image_size), 3 * int(frame_stack)), np.uint8)
         else:
             self.observation_space = spaces.Box(-np.inf, np.inf, (self.state_size,), np.float64)
 
@@ -61,6 +68,7 @@ class MujocoArmEnv(gym.Env):
             raise ValueError(f"options={options!r}; these environments take no reset options")
         self._sample_contact_free_state()
         self._reset_task()
+        self._frames.clear()
         return self._observation(), self._task_info()
 
     def step(self, action):
@@ -92,9 +100,15 @@ class MujocoArmEnv(gym.Env):
         raise RuntimeError(f"{type(self).__name__}: no contact-free reset in {MAX_RESET_PROPOSALS} proposals")
 
     def _observation(self) -> np.ndarray:
-        if self.obs_type == "pixels":
-            return self._renderer.render(self.model, self.data, self.camera)
-        return np.asarray(self._state_vector(), dtype=np.float64)
+        """The state vector, or the newest frame after the ``frame_stack - 1`` before it on the
+        channel axis (oldest first; after a reset the first frame fills every slot)."""
+        if self.obs_type == "state":
+            return np.asarray(self._state_vector(), dtype=np.float64)
+        frame = self._renderer.render(self.model, self.data, self.camera)
+        if self._frames.maxlen == 1:
+            return frame
+        self._frames.extend([frame] * (self._frames.maxlen if not self._frames else 1))
+        return np.concatenate(self._frames, axis=-1)
 
     def body_pos(self, name: str) -> np.ndarray:
         """A fresh copy of a body's world position."""

@@ -66,7 +66,9 @@ class ReacherVerticalEnv(ReacherFamilyEnv):
     ## Arguments
     ``obs_type`` ("state" | "pixels"), ``image_size`` (side of pixel observations and renders,
     default 64), ``visual_profile`` ("fast" | "original", see ``wmenvs.rendering``),
-    ``render_mode`` (None | "rgb_array").
+    ``render_mode`` (None | "rgb_array"), ``frame_stack`` (pixels only: the
+    last k frames on the channel axis, oldest first, ``(64, 64, 3k)``; DynE's protocol IDs
+    ``wmenvs/DynE-<Task>Pixels-v0`` use 4).
 
     ## Version History
     * v0 (wmenvs): MuJoCo 3 rewrite of the DynE release (mujoco-py). Deviations: the reward

@@ -1,6 +1,5 @@
-"""Wrappers shared by wmenvs families and agents (layout only: a paper's protocol is an ID)."""
+"""Layout wrappers (channel-first images); a paper's protocol is an ID, not a wrapper stack."""
 
 from wmenvs.wrappers.channel_first import ChannelFirst
-from wmenvs.wrappers.frame_stack import ChannelFirstFrameStack
 
-__all__ = ["ChannelFirst", "ChannelFirstFrameStack"]
+__all__ = ["ChannelFirst"]

@@ -1,7 +1,8 @@
 """Channel-first images for PyTorch encoders: ``(H, W, C)`` -> ``(C, H, W)``.
 
-For a stack of frames use :class:`wmenvs.wrappers.frame_stack.ChannelFirstFrameStack`, which
-is channel-first already. Every observation is a fresh contiguous array (no aliasing).
+On the DynE protocol IDs (``wmenvs/DynE-<Task>Pixels-v0``, four frames stacked on the channel
+axis) this gives DynE's ``(12, 64, 64)`` encoder input. Every observation is a fresh contiguous
+array (no aliasing).
 """
 
 from __future__ import annotations
