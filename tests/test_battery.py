@@ -5,6 +5,7 @@ Parametrised over :data:`wmenvs.ENV_TABLE`, so a family gets it by adding rows t
 
 from __future__ import annotations
 
+import importlib
 import pickle
 import warnings
 
@@ -142,6 +143,41 @@ def test_make_vec(env_id, mode):
         assert envs.observation_space.contains(obs)
         assert reward.shape == terminated.shape == truncated.shape == (2,)
     envs.close()
+
+
+DEMO_IDS = [entry.id for entry in wmenvs.ENV_TABLE if entry.demo_policy]
+
+
+@pytest.mark.parametrize("env_id", DEMO_IDS)
+def test_make_vec_runs_full_episodes_with_the_demo_policy(env_id):
+    """Three sub-envs, each driven by the ID's scripted expert, through a full episode each:
+    the infos must stack at every step, also once the sub-envs' episodes have diverged (e.g.
+    ShapeHerd's sub-envs scoring different numbers of objects)."""
+    module, name = wmenvs.get_entry(env_id).demo_policy.split(":")
+    envs = gym.make_vec(env_id, num_envs=3, vectorization_mode="sync")
+    experts = [getattr(importlib.import_module(module), name)(envs.single_action_space)
+               for _ in range(3)]
+    obs, info = envs.reset(seed=[0, 1, 2])
+    finished, diverged = np.zeros(3, bool), False
+    for _ in range(envs.spec.max_episode_steps + 2):
+        actions = np.stack([expert.act(batch_item(obs, i), info_item(info, i))
+                            for i, expert in enumerate(experts)])
+        obs, _, terminated, truncated, info = envs.step(actions)
+        assert envs.observation_space.contains(obs)
+        diverged |= any(len({str(np.asarray(v)[i]) for i in range(3)}) > 1
+                        for k, v in info.items() if k.endswith("scored"))
+        for i in np.flatnonzero(terminated | truncated):
+            experts[i].reset()
+        finished |= terminated | truncated
+        if finished.all() and diverged:
+            break
+    assert finished.all() and diverged
+    envs.close()
+
+
+def info_item(info: dict, i: int) -> dict:
+    """The i-th sub-env's info out of a vector env's stacked info."""
+    return {k: v[i] for k, v in info.items() if not k.startswith("_")}
 
 
 def batch_item(obs, i):

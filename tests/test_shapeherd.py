@@ -35,7 +35,7 @@ def test_spaces_and_info_keys():
     assert env.spec.max_episode_steps == 750
     obs, info = env.reset(seed=0)
     assert info["agent_position"].shape == (2,)
-    assert info["object_positions"].shape == (5, 2)
+    assert info["object_positions"].shape == (5, 2) and info["object_in_play"].all()
     assert info["objects_remaining"] == 5 and info["objects_scored"] == 0
     np.testing.assert_array_equal(info["goal_rect"], [575.0, 237.5, 675.0, 462.5])
 
@@ -197,3 +197,51 @@ def test_rgb_array_touches_no_display_and_needs_no_torch():
         "assert 'torch' not in sys.modules, 'wmenvs imported torch'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_info_keeps_its_shapes_after_objects_score():
+    """Scored objects keep their slot: NaN position and angle, mask False, kind kept."""
+    env = gym.make("wmenvs/ShapeHerdSparse-v0")
+    pusher = ScriptedPusher()
+    obs, first = env.reset(seed=1)
+    shapes = {k: np.shape(v) for k, v in first.items()}
+    info, done = first, False
+    while not done and info["objects_scored"] < 2:
+        obs, _, terminated, truncated, info = env.step(pusher.act(obs, info))
+        done = terminated or truncated
+    assert info["objects_scored"] >= 2, "the scripted pusher should score twice on seed 1"
+    assert {k: np.shape(v) for k, v in info.items()} == shapes
+    gone = ~info["object_in_play"]
+    assert gone.sum() == info["objects_scored"] == 5 - info["objects_remaining"]
+    assert np.isnan(info["object_positions"][gone]).all()
+    assert np.isnan(info["object_angles"][gone]).all()
+    assert np.isfinite(info["object_positions"][~gone]).all()
+    np.testing.assert_array_equal(info["object_kinds"], first["object_kinds"])
+
+
+def head_on_hit(agent_elasticity: float) -> tuple[float, float]:
+    """An agent at 400 units/s hits a resting square face-on; speeds 10 steps after contact."""
+    world = World(Arena(), agent_elasticity)
+    world.add_object("square", "red", (400.0, 350.0), 0.0)
+    square = world.objects[0].body
+    world.agent.position, world.agent.velocity = (350.0, 350.0), (400.0, 0.0)
+    rng = np.random.default_rng(0)
+    while square.velocity.x == 0:
+        world.step((0.0, 0.0), rng)
+    for _ in range(10):
+        world.step((0.0, 0.0), rng)
+    return world.agent.velocity.x, square.velocity.x
+
+
+def test_agent_elasticity_sets_the_collision():
+    """Masses 70.7 (agent) and 20 (square): elastic -> the square leaves 2.79x faster than the
+    agent (1-D: 623.6 vs 223.6 before damping); inelastic -> both share 311.8 before damping."""
+    agent, square = head_on_hit(1.0)
+    assert square / agent == pytest.approx(2.79, rel=0.05) and square > 560
+    agent, square = head_on_hit(0.0)
+    assert square == pytest.approx(agent, rel=0.02) and 280 < agent < 312
+    assert gym.make("wmenvs/ShapeHerd-v0").unwrapped.agent_elasticity == 1.0
+    assert {gym.make(e.id).unwrapped.agent_elasticity for e in wmenvs.list_envs("bbs-variant")} \
+        == {0.0}
+    with pytest.raises(ValueError, match="agent_elasticity"):
+        ShapeHerdEnv(agent_elasticity=1.5)

@@ -64,9 +64,11 @@ def _shapeherd_entries() -> list[EnvEntry]:
         for scale in SHAPEHERD_ARENA_SCALES:
             entries.append(EnvEntry(
                 id=shapeherd_variant_id(distractors, scale),
-                kwargs={"reward": "sparse", "num_distractors": distractors, "arena_scale": scale},
+                kwargs={"reward": "sparse", "num_distractors": distractors, "arena_scale": scale,
+                        "agent_elasticity": 0.0},
                 tags=(*tags, "bbs-variant"),
-                summary=f"BBS variant: {distractors} Brownian distractors, arena x{scale:.1f}, sparse reward",
+                summary=f"BBS variant: {distractors} Brownian distractors, arena x{scale:.1f}, "
+                        "sparse reward, agent elasticity 0 (the released code)",
                 **common,
             ))
     return entries

@@ -17,7 +17,7 @@ import numpy as np
 from wmenvs.shapeherd.world import AGENT_RADIUS, Arena, World, rect_vertices
 
 BACKGROUND = (50, 50, 50)
-WALL = (127, 127, 127)
+WALL = (141, 151, 151)              # as BBS frames show its walls
 GOAL = (50, 129, 90)
 AGENT = (93, 129, 160)
 DISTRACTOR = (164, 137, 137)

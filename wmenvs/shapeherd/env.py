@@ -47,24 +47,29 @@ class ShapeHerdEnv(gym.Env):
     variants): 1 per object, the reward of VSG's released runs.
 
     ## Starting State
-    Agent uniform in the interior outside the goal column; objects uniform in the left 70 % of
-    the interior with uniform angle, shape and colour; distractors uniform in the interior;
-    no two bodies overlap (rejection sampling). Everything is drawn from ``reset(seed=...)``.
+    Agent and distractors uniform in the interior left of the goal column; objects uniform in
+    the left 70 % of the interior with uniform angle, shape and colour; each body's centre is
+    drawn from its box shrunk by the body's bounding radius, and no two bodies overlap
+    (rejection sampling). Everything is drawn from ``reset(seed=...)``.
 
     ## Episode End
     Terminated when every object is in the pocket; truncated after 750 agent steps
     (3,000 underlying steps at ``frame_skip=4``) by the registered ``TimeLimit``.
 
     ## Info
-    ``agent_position`` (2,), ``object_positions`` (k, 2) centroids of objects still in play,
-    ``object_angles`` (k,) radians, ``object_kinds`` (k,) index into
-    ``wmenvs.shapeherd.world.SHAPE_NAMES`` (outlines in ``SHAPES``, centred at the centroid),
-    ``objects_remaining`` (int), ``objects_scored`` (int), ``goal_rect``
-    (x_min, y_min, x_max, y_max) in world units, ``success`` (all objects in).
+    Every entry has a fixed shape (so vector envs can stack them), objects indexed by their
+    spawn slot ``0..num_objects-1``: ``agent_position`` (2,), ``object_in_play`` (n,) bool,
+    ``object_positions`` (n, 2) centroids and ``object_angles`` (n,) radians (NaN once an
+    object has scored), ``object_kinds`` (n,) index into ``wmenvs.shapeherd.world.SHAPE_NAMES``
+    (outlines in ``SHAPES``, centred at the centroid), ``objects_remaining`` (int),
+    ``objects_scored`` (int), ``goal_rect`` (x_min, y_min, x_max, y_max) in world units,
+    ``success`` (all objects in).
 
     ## Arguments
     ``reward`` ("dense" | "sparse"), ``frame_skip`` (4; 1 allowed), ``num_objects`` (1-8),
     ``num_distractors`` (0-8), ``arena_scale`` (1.0-2.0; BBS variants 1.0/1.2/1.4/1.6),
+    ``agent_elasticity`` (0-1: 1.0 as the paper says, the default and ``ShapeHerd[Sparse]-v0``;
+    0.0 as the released BBS code, which never set it, in the ``ShapeHerdBBS-*`` IDs),
     ``view_size`` (250), ``obs_size`` (64), ``render_width`` (400 pixels for the full-arena
     frame of ``render_mode="rgb_array"``/``"human"``).
 
@@ -73,15 +78,22 @@ class ShapeHerdEnv(gym.Env):
 
     * seeded: all randomness from ``reset(seed)``; BBS used unseeded ``np.random``/``secrets``.
     * the force acts at the centre of mass; BBS applied it at world point (x, x), spinning the agent.
-    * the agent's elasticity is 1.0 as the paper says; BBS never set it (0).
+    * the agent's elasticity is 1.0 as the paper says; BBS never set it (0), and VSG's released
+      scores were produced with 0: the ``ShapeHerdBBS-*`` IDs keep 0 (``agent_elasticity``).
     * an object scores when its centroid passes x >= pocket + 5; BBS tested the body origin,
       a polygon corner for triangle/square/rectangle. Bodies are centred at their centroid.
     * dense reward per object as in the paper; BBS paid the bonus once per scoring step.
     * the observation shows the current state; BBS drew the frame one physics step before it,
       returned the previous episode's last frame after reset, and drew contact points.
-    * no overlaps at spawn (BBS placed bodies without checks, objects could start in walls).
+    * no overlaps at spawn (BBS placed bodies without checks, objects could start in walls);
+      the spawn box is shrunk by each body's radius, and the agent and distractors never start
+      in the goal column (BBS put the agent there in 17.7 % of resets).
+    * the agent is a plain disc: BBS drew a radius line on it (its heading).
     * the goal-column rule (a body entering it is put back with -0.3 x its velocity) is applied
-      after the physics step, so no observed state has the agent inside the pocket column.
+      after the physics step, so no observed state has the agent inside the pocket column, and
+      bounces only a body moving into the column (in this order BBS's bounce of any velocity
+      traps the agent at the goal blocks; in BBS's order it does not).
+    * walls are drawn (141, 151, 151), the colour BBS's frames show.
     * the frame is drawn with OpenCV straight at 64x64 (anti-aliased) instead of pygame at
       250x250 + bilinear resize: same geometry and palette. The whole env runs at ~5,300 agent
       steps/s on 2 cores (benchmarks/RESULTS.md); the spec puts the original near 100.
@@ -92,7 +104,8 @@ class ShapeHerdEnv(gym.Env):
 
     def __init__(self, reward: str = "dense", frame_skip: int = 4, num_objects: int = 5,
                  num_distractors: int = 0, arena_scale: float = 1.0, view_size: float = 250.0,
-                 obs_size: int = 64, render_width: int = 400, render_mode: str | None = None):
+                 obs_size: int = 64, render_width: int = 400, render_mode: str | None = None,
+                 agent_elasticity: float = 1.0):
         if reward not in REWARDS:
             raise ValueError(f"reward={reward!r}; expected one of {REWARDS}")
         _check_int("frame_skip", frame_skip, 1, 16)
@@ -102,6 +115,9 @@ class ShapeHerdEnv(gym.Env):
         _check_int("render_width", render_width, 32, 4096)
         if not 1.0 <= float(arena_scale) <= 2.0:
             raise ValueError(f"arena_scale={arena_scale!r}; expected a number in [1.0, 2.0]")
+        if isinstance(agent_elasticity, bool) or not isinstance(agent_elasticity, (int, float)) \
+                or not 0.0 <= agent_elasticity <= 1.0:
+            raise ValueError(f"agent_elasticity={agent_elasticity!r}; expected a number in [0, 1]")
         if not 50.0 <= float(view_size) <= 250.0:
             raise ValueError(f"view_size={view_size!r}; expected a number in [50, 250]")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
@@ -109,6 +125,7 @@ class ShapeHerdEnv(gym.Env):
         self.reward_type, self.frame_skip = reward, int(frame_skip)
         self.num_objects, self.num_distractors = int(num_objects), int(num_distractors)
         self.arena = Arena(float(arena_scale))
+        self.agent_elasticity = float(agent_elasticity)
         self.view_size, self.obs_size, self.render_width = float(view_size), int(obs_size), int(render_width)
         self.render_mode = render_mode
         self.observation_space = spaces.Box(0, 255, (self.obs_size, self.obs_size, 3), np.uint8)
@@ -123,7 +140,7 @@ class ShapeHerdEnv(gym.Env):
         super().reset(seed=seed)
         if options:
             raise ValueError(f"ShapeHerd takes no reset options; got {sorted(options)}")
-        self._world = World(self.arena)
+        self._world = World(self.arena, self.agent_elasticity)
         spawn_episode(self._world, self.np_random, self.num_objects, self.num_distractors)
         self._t, self._scored = 0, 0
         if self.render_mode == "human":
@@ -179,6 +196,7 @@ class ShapeHerdEnv(gym.Env):
         remaining = len(self._world.objects)
         return {
             "agent_position": self._world.agent_position(),
+            "object_in_play": self._world.object_in_play(),
             "object_positions": self._world.object_positions(),
             "object_angles": self._world.object_angles(),
             "object_kinds": self._world.object_kinds(),

@@ -61,11 +61,12 @@ class ScriptedPusher:
         agent = np.asarray(info["agent_position"], dtype=np.float64)
         velocity = np.zeros(2) if self._previous is None else (agent - self._previous) / AGENT_STEP_SECONDS
         self._previous = agent
-        objects = np.asarray(info["object_positions"], dtype=np.float64).reshape(-1, 2)
+        in_play = np.asarray(info["object_in_play"], dtype=bool)
+        objects = np.asarray(info["object_positions"], dtype=np.float64)[in_play]
         if len(objects) == 0:
             return self._drive(-velocity)
         goal = np.asarray(info["goal_rect"], dtype=np.float64)
-        angles, kinds = info["object_angles"], info["object_kinds"]
+        angles, kinds = info["object_angles"][in_play], info["object_kinds"][in_play]
         index = self._choose(agent, objects, angles, kinds, goal)
         obj = objects[index]
         push, depth, travel, _ = self._plan_push(obj, float(angles[index]), int(kinds[index]), goal)

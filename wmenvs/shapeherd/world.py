@@ -117,13 +117,15 @@ def capped_object_velocity(body, gravity, damping, dt):
 
 @dataclass
 class ShapeObject:
-    """One pushable object: its pymunk body and shape, and what it looks like."""
+    """One pushable object: its pymunk body and shape, what it looks like, and its slot (the
+    order it was spawned in, which indexes the fixed-shape ``info`` arrays)."""
 
     body: pymunk.Body
     shape: pymunk.Poly
     kind: str
     colour: str
     local_vertices: np.ndarray
+    slot: int
 
 
 @dataclass
@@ -138,7 +140,7 @@ class Distractor:
 class World:
     """One episode's physics: agent, objects, distractors, walls, and BBS's rules."""
 
-    def __init__(self, arena: Arena):
+    def __init__(self, arena: Arena, agent_elasticity: float = 1.0):
         self.arena = arena
         self.space = pymunk.Space()
         self.space.gravity = (0.0, 0.0)
@@ -150,9 +152,10 @@ class World:
         self.agent = pymunk.Body()
         agent_shape = pymunk.Circle(self.agent, AGENT_RADIUS)
         agent_shape.density, agent_shape.friction = AGENT_DENSITY, 0.5
-        agent_shape.elasticity = 1.0  # the paper's value; BBS never set it (0)
+        agent_shape.elasticity = agent_elasticity  # paper: 1.0; BBS never set it (pymunk's 0)
         self.space.add(self.agent, agent_shape)
-        self.objects: list[ShapeObject] = []
+        self.objects: list[ShapeObject] = []      # in play
+        self.kinds: list[str] = []                # of every object spawned, by slot
         self.distractors: list[Distractor] = []
 
     # ----------------------------------------------------------------- building an episode
@@ -163,7 +166,8 @@ class World:
         shape = pymunk.Poly(body, [tuple(v) for v in SHAPES[kind]])
         shape.elasticity, shape.friction = 1.0, 0.5
         self.space.add(body, shape)
-        self.objects.append(ShapeObject(body, shape, kind, colour, SHAPES[kind]))
+        self.objects.append(ShapeObject(body, shape, kind, colour, SHAPES[kind], len(self.kinds)))
+        self.kinds.append(kind)
 
     def add_distractor(self, position) -> None:
         body = pymunk.Body()
@@ -198,9 +202,11 @@ class World:
     def _keep_out_of_goal(self, body: pymunk.Body, radius: float) -> None:
         """BBS's rule: a body entering the goal column is put back and bounced.
 
-        The bounce (-0.3 x velocity) only applies while the body moves into the column: BBS
-        also reversed a body already moving away, which trapped it against the goal blocks
-        (contact slop pushes it 0.05 units in, every step).
+        Applied after the physics step (BBS: before it), so no observed state has the body in
+        the column; the bounce (-0.3 x velocity) then only applies while the body moves into the
+        column, because in this order BBS's bounce of any velocity would trap the agent against
+        the goal blocks (contact slop leaves it 0.05 units in, and its escape is reversed every
+        step). In BBS's own order the agent does escape.
         """
         goal_x = self.arena.goal_rect[0]
         if body.position.x + radius > goal_x:
@@ -220,15 +226,29 @@ class World:
     def agent_position(self) -> np.ndarray:
         return np.array(self.agent.position, dtype=np.float64)
 
+    def object_in_play(self) -> np.ndarray:
+        """``(slots,)`` bool: which spawned objects are still in the arena."""
+        mask = np.zeros(len(self.kinds), dtype=bool)
+        mask[[obj.slot for obj in self.objects]] = True
+        return mask
+
     def object_positions(self) -> np.ndarray:
-        return np.array([obj.body.position for obj in self.objects], dtype=np.float64).reshape(-1, 2)
+        """``(slots, 2)`` centroids; NaN for objects already scored."""
+        out = np.full((len(self.kinds), 2), np.nan)
+        for obj in self.objects:
+            out[obj.slot] = obj.body.position
+        return out
 
     def object_angles(self) -> np.ndarray:
-        return np.array([obj.body.angle for obj in self.objects], dtype=np.float64)
+        """``(slots,)`` radians; NaN for objects already scored."""
+        out = np.full(len(self.kinds), np.nan)
+        for obj in self.objects:
+            out[obj.slot] = obj.body.angle
+        return out
 
     def object_kinds(self) -> np.ndarray:
-        """Index of each object's outline in :data:`SHAPE_NAMES`."""
-        return np.array([SHAPE_NAMES.index(obj.kind) for obj in self.objects], dtype=np.int64)
+        """``(slots,)`` index of each spawned object's outline in :data:`SHAPE_NAMES`."""
+        return np.array([SHAPE_NAMES.index(kind) for kind in self.kinds], dtype=np.int64)
 
     def object_polygons(self) -> tuple[np.ndarray, list[int]]:
         """World-frame vertices of the objects in play, stacked, and each one's vertex count."""
@@ -259,8 +279,9 @@ def spawn_episode(world: World, rng: np.random.Generator, num_objects: int, num_
                   max_tries: int = 10_000) -> None:
     """Place agent, distractors and objects without overlaps (rejection on bounding circles).
 
-    Agent and distractors: uniform in the interior outside the goal column; objects: uniform in
+    Agent and distractors: uniform in the interior left of the goal column; objects: uniform in
     the left 70 % of the interior with a uniform angle, shape and colour drawn independently.
+    Each body's centre is drawn from the box shrunk by its bounding radius.
     """
     x0, y0, x1, y1 = world.arena.interior
     goal_x = world.arena.goal_rect[0]
