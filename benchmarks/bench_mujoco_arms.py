@@ -58,7 +58,7 @@ def returns_table(ids: list[str]) -> str:
 
 def speed_section(ids: list[str], steps: int, repeats: int, profile: str) -> str:
     header = (f"{SECTION}\n\n`python benchmarks/bench_mujoco_arms.py --steps {steps} --repeats {repeats}"
-              f"{'' if profile == 'fast' else ' --visual-profile ' + profile}` on {machine()}, "
+              f"{'' if profile == 'minimal' else ' --visual-profile ' + profile}` on {machine()}, "
               f"MUJOCO_GL={os.environ['MUJOCO_GL']} (Mesa llvmpipe, LP_NUM_THREADS=0 from "
               f"`wmenvs.rendering`), visual profile {profile}; one process through `gym.make`, random "
               f"actions, resets included; median of {repeats} runs. Load average (1/5/15 min) at the "
@@ -78,7 +78,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=3, help="median over this many runs")
-    parser.add_argument("--visual-profile", default="fast", choices=("fast", "original"))
+    parser.add_argument("--visual-profile", default="minimal",
+                        choices=("minimal", "standard", "exact"))
     parser.add_argument("--ids", nargs="*", default=[e.id for e in wmenvs.list_envs("dyne")])
     parser.add_argument("--returns", action="store_true", help="returns of the state IDs instead")
     parser.add_argument("--write", action="store_true", help="replace the section in RESULTS.md")

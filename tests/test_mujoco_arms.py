@@ -123,6 +123,20 @@ def test_reacher_push_box_starts_at_rest_on_the_floor_strip():
         np.testing.assert_array_equal(obs[11:14], 0.0)  # box velocities
 
 
+def test_reacher_push_box_turns_about_plus_y_as_the_original():
+    """The released ReacherPush hinges the box about +y: a positive angle (observation 6, its
+    velocity observation 13) turns the box's x axis towards -z."""
+    env = make("ReacherPush").unwrapped
+    env.reset(seed=0)
+    np.testing.assert_array_equal(env.model.joint("box_angle").axis, [0, 1, 0])
+    env.data.qpos[4], env.data.qvel[4] = 0.3, 2.0
+    mujoco.mj_forward(env.model, env.data)
+    x_axis = env.data.body("box").xmat.reshape(3, 3)[:, 0]
+    np.testing.assert_allclose(x_axis, [np.cos(0.3), 0.0, -np.sin(0.3)], atol=1e-12)
+    obs = env._state_vector()
+    assert obs[6] == pytest.approx(0.3) and obs[13] == pytest.approx(2.0)
+
+
 def test_pusher_puck_offset_is_longer_than_the_threshold():
     env = make("Pusher").unwrapped
     for seed in range(50):

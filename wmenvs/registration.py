@@ -97,7 +97,7 @@ def _dmc_entries() -> list[EnvEntry]:
                      kwargs={"domain": domain, "task": task, "pixels": pixels},
                      tags=("dmc", "pixels" if pixels else "state"),
                      summary=f"dm_control {domain}-{task}, "
-                             + ("64x64x3 uint8 image, fast visual profile" if pixels
+                             + ("64x64x3 uint8 image (DMC look)" if pixels
                                 else "flat float64 state"))
             for domain, task in DMC_TASKS for pixels in (False, True)]
 

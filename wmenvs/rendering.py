@@ -6,15 +6,21 @@ Shared by ``wmenvs/mujoco`` and ``wmenvs/dmc``. The GL context is created on the
 
 Visual profiles
 ---------------
-``"fast"`` (default for pixel IDs): shadows, reflections, skybox and MSAA off. On a CPU
-(Mesa) these dominate the cost of a 64x64 frame; the task-relevant geometry is unchanged.
-It also tessellates more coarsely, because llvmpipe pays per vertex: spheres, capsules and
-cylinders with 12 slices x 8 stacks (MuJoCo's default 28 x 16) and plane geoms lit on a grid
-of at most 10 x 10 cells per half-extent (dm_control's quadruped floor is 100 x 100 m with a
-0.5 m grid, i.e. 160,000 quads). Measured per 64x64 frame here: quadruped 10.7 -> 1.2 ms,
-ball_in_cup 8.3 -> 1.0 ms; mean absolute pixel change <= 3.6 / 255 (floor shading and
-silhouette edges). The plane's third size is used for rendering only; physics is unchanged.
-``"original"``: the model's own visual settings.
+On a CPU (Mesa llvmpipe) the cost of a 64x64 frame is the shadow map (MuJoCo renders a
+``shadowsize``-squared depth pass, 2048 or 4096 by default), multisampling and tessellation,
+not the skybox. Measured against ``physics.render(64, 64, camera)`` over 60 states of each of
+the 13 DMC tasks (``tests/test_dmc.py``, ``benchmarks/RESULTS.md``):
+
+``"standard"`` (default for the DMC pixel IDs): the model's own look with a 256 shadow map
+(at most), no MSAA and spheres/capsules/cylinders of at most 12 slices x 8 stacks. Mean
+absolute difference to ``physics.render`` 0.29-1.27 / 255 per task; 2-9 ms per frame where
+``physics.render`` takes 20-50 ms.
+``"exact"``: the model's own visual settings; bit-identical to ``physics.render``.
+``"minimal"`` (default for the DynE arm IDs; opt-in elsewhere): also no shadows, reflections
+or skybox, and plane geoms lit on a grid of at most 10 x 10 cells per half-extent
+(dm_control's quadruped floor is 100 x 100 m with a 0.5 m grid). Not DMC's look: the
+background is black instead of the skybox (mean difference 17-70 / 255). The plane's third
+size is used for rendering only; physics is unchanged.
 """
 
 from __future__ import annotations
@@ -34,8 +40,8 @@ os.environ.setdefault("LP_NUM_THREADS", "0")
 # full test suite. We refuse that case with a clear error; spawn/forkserver workers start clean.
 _GL_PROCESS: int | None = None  # pid of the process that created this module's first context
 
-VISUAL_PROFILES = ("fast", "original")
-FAST_SLICES, FAST_STACKS, FAST_PLANE_CELLS = 12, 8, 10
+VISUAL_PROFILES = ("standard", "exact", "minimal")
+MAX_SLICES, MAX_STACKS, STANDARD_SHADOW_SIZE, MINIMAL_PLANE_CELLS = 12, 8, 256, 10
 
 
 def check_visual_profile(profile: str) -> str:
@@ -45,12 +51,18 @@ def check_visual_profile(profile: str) -> str:
 
 
 def apply_visual_profile(model, profile: str) -> None:
-    """Edit ``model.vis`` in place for ``profile`` (call before the renderer is created)."""
-    if check_visual_profile(profile) == "fast":
-        model.vis.quality.shadowsize = 0
-        model.vis.quality.offsamples = 0
-        model.vis.quality.numslices = min(model.vis.quality.numslices, FAST_SLICES)
-        model.vis.quality.numstacks = min(model.vis.quality.numstacks, FAST_STACKS)
+    """Edit ``model.vis`` (and, for ``minimal``, plane grids) in place for ``profile``; call it
+    before the renderer is created."""
+    if check_visual_profile(profile) == "exact":
+        return
+    quality = model.vis.quality
+    quality.offsamples = 0
+    quality.numslices = min(quality.numslices, MAX_SLICES)
+    quality.numstacks = min(quality.numstacks, MAX_STACKS)
+    if profile == "standard":
+        quality.shadowsize = min(quality.shadowsize, STANDARD_SHADOW_SIZE)
+    else:
+        quality.shadowsize = 0
         _coarsen_plane_grids(model)
 
 
@@ -60,13 +72,13 @@ def _coarsen_plane_grids(model) -> None:
 
     planes = model.geom_type == mujoco.mjtGeom.mjGEOM_PLANE
     extent = np.maximum(model.geom_size[planes, 0], model.geom_size[planes, 1])
-    model.geom_size[planes, 2] = np.maximum(model.geom_size[planes, 2], extent / FAST_PLANE_CELLS)
+    model.geom_size[planes, 2] = np.maximum(model.geom_size[planes, 2], extent / MINIMAL_PLANE_CELLS)
 
 
 class LazyRenderer:
     """``render(model, data, camera)`` -> fresh ``(height, width, 3)`` uint8 array."""
 
-    def __init__(self, width: int, height: int, profile: str = "fast"):
+    def __init__(self, width: int, height: int, profile: str = "standard"):
         self.width, self.height = int(width), int(height)
         self.profile = check_visual_profile(profile)
         self._renderer = None
@@ -75,7 +87,7 @@ class LazyRenderer:
         if self._renderer is None:
             self._renderer = self._create(model)
         self._renderer.update_scene(data, camera=camera)
-        if self.profile == "fast":
+        if self.profile == "minimal":
             self._disable_costly_scene_flags(self._renderer.scene)
         return self._renderer.render().copy()
 
@@ -101,9 +113,18 @@ class LazyRenderer:
             scene.flags[flag] = 0
 
     def close(self) -> None:
+        """Free the GL objects, in this renderer's own context: MuJoCo frees them in whichever
+        context is current, so closing one env would otherwise destroy another live env's
+        textures and framebuffers (its later frames come out black or garbled)."""
         if self._renderer is not None:
+            context = self._renderer._gl_context   # private in mujoco 3.x; None for some backends
+            if context is not None:
+                context.make_current()
             self._renderer.close()
             self._renderer = None
+
+    def __del__(self):
+        self.close()
 
     def __getstate__(self):
         state = self.__dict__.copy()

@@ -33,7 +33,7 @@ class MujocoArmEnv(gym.Env):
     camera: str = ""
     state_size: int = 0
 
-    def __init__(self, obs_type: str = "state", image_size: int = 64, visual_profile: str = "fast",
+    def __init__(self, obs_type: str = "state", image_size: int = 64, visual_profile: str = "minimal",
                  render_mode: str | None = None, frame_stack: int = 1):
         if obs_type not in OBS_TYPES:
             raise ValueError(f"obs_type={obs_type!r}; expected one of {OBS_TYPES}")

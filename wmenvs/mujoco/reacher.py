@@ -65,7 +65,7 @@ class ReacherVerticalEnv(ReacherFamilyEnv):
 
     ## Arguments
     ``obs_type`` ("state" | "pixels"), ``image_size`` (side of pixel observations and renders,
-    default 64), ``visual_profile`` ("fast" | "original", see ``wmenvs.rendering``),
+    default 64), ``visual_profile`` ("minimal" | "standard" | "exact", see ``wmenvs.rendering``),
     ``render_mode`` (None | "rgb_array"), ``frame_stack`` (pixels only: the
     last k frames on the channel axis, oldest first, ``(64, 64, 3k)``; DynE's protocol IDs
     ``wmenvs/DynE-<Task>Pixels-v0`` use 4).
@@ -127,7 +127,7 @@ class ReacherTurnEnv(ReacherFamilyEnv):
 
     ## Version History
     * v0 (wmenvs): MuJoCo 3 rewrite of the DynE release. Deviations: reward from the state
-      after the step; mocap target; 64x64 pixels rendered directly with the fast visual
+      after the step; mocap target; 64x64 pixels rendered directly with the "minimal" visual
       profile; the spinner hinge inherits the arm's joint armature 1 (not stated in the spec).
     """
 
@@ -159,7 +159,8 @@ class ReacherPushEnv(ReacherFamilyEnv):
 
     ## Description
     DynE's ReacherPush (appendix A, after dm_control's stacker): the ReacherVertical arm and a
-    0.08 m cube (0.512 kg) that slides in x and z and turns about y (armature 1, no damping).
+    0.08 m cube (0.512 kg) that slides in x and z and turns about +y as in the release
+    (armature 1, no damping).
 
     ## Action Space
     ``Box(-1, 1, (2,), float32)``: shoulder and elbow torques (gear 200).
@@ -186,7 +187,7 @@ class ReacherPushEnv(ReacherFamilyEnv):
 
     ## Version History
     * v0 (wmenvs): MuJoCo 3 rewrite of the DynE release. Deviations: reward from the state
-      after the step; mocap target; 64x64 pixels rendered directly with the fast visual
+      after the step; mocap target; 64x64 pixels rendered directly with the "minimal" visual
       profile; arm velocities U(-0.005, 0.005) as in the other two tasks (not stated in the
       spec for this task).
     """

@@ -14,7 +14,7 @@ from wmenvs.mujoco.base import MujocoArmEnv, control_cost, distance
 ARM_JOINTS = 7
 
 _COMMON_ARGUMENTS = """``obs_type`` ("state" | "pixels"), ``image_size`` (side of pixel observations and renders,
-    default 64), ``visual_profile`` ("fast" | "original", see ``wmenvs.rendering``),
+    default 64), ``visual_profile`` ("minimal" | "standard" | "exact", see ``wmenvs.rendering``),
     ``render_mode`` (None | "rgb_array"), ``frame_stack`` (pixels only: the
     last k frames on the channel axis, oldest first, ``(64, 64, 3k)``; DynE's protocol IDs
     ``wmenvs/DynE-<Task>Pixels-v0`` use 4)."""
@@ -77,7 +77,7 @@ class PusherEnv(SevenDofEnv):
       25 cm), while at 10 it still stops within one step once the fork lets go; the goal is a fixed body (the original had unused slides, so its qpos was 11
       long); the puck does not collide with the table (it rides on slides and contacts were
       frictionless, so nothing changes); the arm's small decorative geoms are omitted, which
-      changes link inertia slightly; 64x64 pixels from a fixed camera with the fast profile.
+      changes link inertia slightly; 64x64 pixels from a fixed camera with the "minimal" profile.
     """
 
     xml_file = "pusher.xml"
@@ -139,7 +139,7 @@ class StrikerEnv(SevenDofEnv):
       arm, and re-armed on every later touch); the goal's heading is a proper yaw quaternion
       (the original wrote angle/3.14 into one quaternion component); the ball does not collide
       with the table (it rides on frictionless slides); the head has no crossbar capsule;
-      64x64 pixels from a fixed camera with the fast profile.
+      64x64 pixels from a fixed camera with the "minimal" profile.
     """
 
     xml_file = "striker.xml"
@@ -216,7 +216,7 @@ class ThrowerEnv(SevenDofEnv):
       tray is a mocap body that cannot be pushed (the original sat on damped slides); the
       scoop is a cone of seven straight petals and the forearm geometry is this project's own
       (the spec gives neither), chosen so the ball settles in the scoop under its start point;
-      64x64 pixels from a fixed camera with the fast profile.
+      64x64 pixels from a fixed camera with the "minimal" profile.
     """
 
     xml_file = "thrower.xml"
