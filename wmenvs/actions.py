@@ -2,7 +2,10 @@
 
 A bad action must never produce a silently wrong episode: NaN/inf, a wrong shape or a
 non-numeric dtype raise a ``ValueError`` that names the action; finite out-of-range values of
-a ``Box`` are clipped to its bounds (the convention of the papers' original code).
+a ``Box`` are clipped to its bounds before the env uses them. That is this project's rule, not
+the originals': MuJoCo clipped the control itself, but the original arms and locomotion tasks
+charged their control cost on the raw, unclipped action, and wmenvs charges it on the clipped
+one.
 """
 
 from __future__ import annotations
