@@ -137,6 +137,36 @@ def test_reacher_push_box_turns_about_plus_y_as_the_original():
     assert obs[6] == pytest.approx(0.3) and obs[13] == pytest.approx(2.0)
 
 
+def rotation(axis, angle):
+    """Rotation matrix about a unit ``axis`` (Rodrigues)."""
+    k = np.asarray(axis, float)
+    cross = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
+    return np.eye(3) + np.sin(angle) * cross + (1 - np.cos(angle)) * cross @ cross
+
+
+def test_thrower_follows_gyms_geometry():
+    """At the zero pose: Gym's joint axes (world frame) and wrist position, from its frames:
+    forearm tilted 0.392 about x, wrist flex frame at (0, 0, 0.321) turned 1.57 about z, wrist
+    roll frame turned -1.178 about y; the scoop's seven three-segment petals."""
+    env = make("Thrower").unwrapped
+    env.reset(seed=0)
+    env.data.qpos[:] = 0
+    mujoco.mj_forward(env.model, env.data)
+    forearm = rotation([1, 0, 0], 0.392)
+    wrist_flex = forearm @ rotation([0, 0, 1], 1.57)
+    wrist_roll = wrist_flex @ rotation([0, 1, 0], -1.178)
+    expected_axes = {"shoulder_pan": [0, 0, 1], "shoulder_lift": [0, 1, 0],
+                     "upper_arm_roll": [1, 0, 0], "elbow_flex": [0, 1, 0],
+                     "forearm_roll": [1, 0, 0], "wrist_flex": wrist_flex @ [0, 0, 1],
+                     "wrist_roll": wrist_roll @ [0, 1, 0]}
+    for joint, axis in expected_axes.items():
+        np.testing.assert_allclose(env.data.joint(joint).xaxis, axis, atol=1e-9, err_msg=joint)
+    wrist = np.array([0.5, -0.6, 0.0]) + forearm @ [0, 0, 0.321]
+    np.testing.assert_allclose(env.data.body("wrist").xpos, wrist, atol=1e-9)
+    petals = [g for g in range(env.model.ngeom) if env.model.body(env.model.geom_bodyid[g]).name.startswith("petal")]
+    assert len(petals) == 21
+
+
 def test_pusher_puck_offset_is_longer_than_the_threshold():
     env = make("Pusher").unwrapped
     for seed in range(50):
