@@ -99,9 +99,8 @@ class LazyRenderer:
         model.vis.global_.offheight = max(model.vis.global_.offheight, self.height)
         apply_visual_profile(model, self.profile)
         renderer = mujoco.Renderer(model, height=self.height, width=self.width)
-        # mujoco.egl terminates its display at exit; a renderer freed after that prints an
-        # EGLError. atexit runs last-registered first, so this closes ours before that.
-        atexit.register(_close_if_alive, weakref.ref(self))
+        _register_exit_handler()
+        _LIVE.add(self)
         return renderer
 
     @staticmethod
@@ -122,6 +121,7 @@ class LazyRenderer:
                 context.make_current()
             self._renderer.close()
             self._renderer = None
+            _LIVE.discard(self)
 
     def __del__(self):
         self.close()
@@ -132,9 +132,21 @@ class LazyRenderer:
         return state
 
 
-def _close_if_alive(reference: weakref.ref) -> None:
-    renderer = reference()
-    if renderer is not None:
+# Renderers holding a GL context. mujoco.egl terminates its display at exit, and a renderer
+# freed after that prints an EGLError; one handler, registered after mujoco.egl's (atexit runs
+# last-registered first), closes the live ones before that, however many envs came and went.
+_LIVE: weakref.WeakSet = weakref.WeakSet()
+_EXIT_HANDLER = []
+
+
+def _register_exit_handler() -> None:
+    if not _EXIT_HANDLER:
+        atexit.register(_close_live_renderers)
+        _EXIT_HANDLER.append(True)
+
+
+def _close_live_renderers() -> None:
+    for renderer in list(_LIVE):
         renderer.close()
 
 
