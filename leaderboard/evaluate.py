@@ -52,17 +52,24 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.seeds is not None and args.seeds < 1:
         parser.error("--seeds must be >= 1")
-    suite = load_suite(args.suite)
-    specs = suite.specs(args.agent, args.seeds, parse_overrides(args.set))
+    if args.workers is not None and args.workers < 1:
+        parser.error(f"--workers must be >= 1, got {args.workers}")
     work_dir = work_dir_for(args.db, args.work_dir)
     started = time.perf_counter()
-    with Store(args.db) as store:
-        report = run_sweep(specs, store, work_dir, args.backend, args.workers, args.address,
-                           args.device, suite.label)
-        print(f"\n{len(report.finished)} runs trained ({len(report.resumed)} resumed from a "
-              f"checkpoint), {len(report.skipped)} already finished; "
-              f"{time.perf_counter() - started:.0f} s. Store: {args.db}\n")
-        print(render_table(store, suite, specs[0].agent, [s.run_id for s in specs]))
+    # a bad suite, agent or override is one line on stderr, before any run starts (the
+    # runner builds each distinct agent once first: wmagents.harness.runner.preflight)
+    try:
+        suite = load_suite(args.suite)
+        specs = suite.specs(args.agent, args.seeds, parse_overrides(args.set))
+        with Store(args.db) as store:
+            report = run_sweep(specs, store, work_dir, args.backend, args.workers, args.address,
+                               args.device, suite.label)
+            print(f"\n{len(report.finished)} runs trained ({len(report.resumed)} resumed from a "
+                  f"checkpoint), {len(report.skipped)} already finished; "
+                  f"{time.perf_counter() - started:.0f} s. Store: {args.db}\n")
+            print(render_table(store, suite, specs[0].agent, [s.run_id for s in specs]))
+    except ValueError as error:
+        raise SystemExit(f"python -m leaderboard.evaluate: {error}") from None
     if report.failed:
         for run_id, error in report.failed.items():
             print(f"run {run_id} failed: {error}")

@@ -1,6 +1,8 @@
 """SAC agents: clear errors and learning tests (the agent battery covers smoke runs, resume
 and state round trips of every agent in the table)."""
 
+import re
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -72,3 +74,16 @@ def test_discrete_sac_learns_gridworld(tmp_path):
     print("gridworld: random", random_result.final["mean_return"], "discrete SAC curve", curve)
     assert random_result.final["mean_return"] <= -200
     assert max(curve) >= 0 and np.mean(curve[-3:]) > -100, curve
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"hidden": "abc"}, "SACConfig.hidden: expected a list"),
+    ({"hidden": [1.5]}, "expected a list of integers"),
+    ({"batch_size": 2.5}, "SACConfig.batch_size: expected an integer"),
+    ({"lr": "fast"}, "SACConfig.lr: expected a number"),
+    ({"autotune_alpha": 1}, "SACConfig.autotune_alpha: expected true or false"),
+])
+def test_overrides_of_the_wrong_type_name_the_field(overrides, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        make_config(SACConfig, overrides)
+    assert make_config(SACConfig, {"lr": 1}).lr == 1.0 and isinstance(make_config(SACConfig, {"lr": 1}).lr, float)

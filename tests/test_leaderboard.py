@@ -102,3 +102,21 @@ def test_show_lists_reproduction_runs_one_row_per_config(tmp_path, capsys):
     assert "### planet-smoke (paper reproduction runs" in out
     rows = [line for line in out.splitlines() if line.startswith("| wmagents.agents.random_agent")]
     assert len(rows) == 2 and "(n=2)" in rows[0] and "`{}`" in rows[0] and '`{"x": 1}`' in rows[1]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--agent", "baselines/nope"], "neither an importable module"),
+    (["--agent", "os"], "defines no make_agent"),
+    (["--agent", "baselines/sac", "--set", "foo=1"], "unknown DiscreteSACConfig fields ['foo']"),
+    (["--agent", "baselines/sac", "--set", "hidden=abc"], "DiscreteSACConfig.hidden: expected a list"),
+    (["--agent", "baselines/sac", "--workers", "0"], "--workers must be >= 1"),
+])
+def test_bad_agents_and_overrides_fail_in_one_line_before_any_run(argv, message, tmp_path, capsys):
+    db = tmp_path / "r.sqlite"
+    with pytest.raises(SystemExit) as stop:
+        evaluate.main([*argv, "--suite", "smoke", "--db", str(db)])
+    text = str(stop.value.code) + capsys.readouterr().err
+    assert message in text and "Traceback" not in text
+    if db.exists():
+        with Store(db) as store:
+            assert store.runs(status=None) == []      # nothing was submitted

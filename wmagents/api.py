@@ -71,13 +71,44 @@ class Agent(Protocol):
 
 
 def make_config(config_cls, overrides: dict | None = None):
-    """``config_cls`` with ``overrides`` applied; unknown names raise ValueError naming them.
-    JSON lists become tuples where the default is a tuple (e.g. ``hidden``)."""
+    """``config_cls`` with ``overrides`` applied. Unknown names and values of the wrong type
+    raise ValueError naming the field (``SACConfig.hidden: expected a list of ints ...``).
+    JSON lists become tuples where the default is a tuple (e.g. ``hidden``); ints are accepted
+    for float fields."""
     fields = {f.name: f for f in dataclasses.fields(config_cls)}
     unknown = sorted(set(overrides or {}) - set(fields))
     if unknown:
         raise ValueError(f"unknown {config_cls.__name__} fields {unknown}; known: {sorted(fields)}")
     base = config_cls()
-    values = {k: tuple(v) if isinstance(getattr(base, k), tuple) else v
-              for k, v in (overrides or {}).items()}
+    values = {name: _checked(config_cls.__name__, name, getattr(base, name), value)
+              for name, value in (overrides or {}).items()}
     return dataclasses.replace(base, **values)
+
+
+def _checked(owner: str, name: str, default, value):
+    """``value`` converted to the type of ``default``, or ValueError naming the field."""
+    def fail(expected: str):
+        raise ValueError(f"{owner}.{name}: expected {expected} (default {default!r}), "
+                         f"got {value!r}")
+
+    def is_int(x):
+        return isinstance(x, int) and not isinstance(x, bool)
+
+    if isinstance(default, bool):
+        return value if isinstance(value, bool) else fail("true or false")
+    if isinstance(default, int):
+        return value if is_int(value) else fail("an integer")
+    if isinstance(default, float):
+        return float(value) if is_int(value) or isinstance(value, float) else fail("a number")
+    if isinstance(default, str):
+        return value if isinstance(value, str) else fail("a string")
+    if isinstance(default, tuple):
+        if not isinstance(value, (list, tuple)):
+            fail("a list")
+        kinds = {type(x) for x in default}
+        if kinds == {int} and not all(is_int(x) for x in value):
+            fail("a list of integers")
+        if kinds == {float} and not all(is_int(x) or isinstance(x, float) for x in value):
+            fail("a list of numbers")
+        return tuple(value)
+    return value

@@ -106,11 +106,14 @@ def run_sweep(specs: list[RunSpec], store: Store, work_dir: str | os.PathLike,
     reported in ``failed`` (its checkpoint kept) and does not stop the others."""
     if backend not in ("local", "ray"):
         raise ValueError(f"backend must be 'local' or 'ray', got {backend!r}")
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
     report = SweepReport()
     todo = []
     for spec in {s.run_id: s for s in specs}.values():  # de-duplicated, order kept
         (report.skipped if store.status(spec.run_id) == "finished" else todo).append(spec)
     todo_ids = [s.run_id for s in todo]
+    preflight(todo)
     store.submit(todo, label)
     work_dir = str(Path(work_dir).resolve())
     results = (_run_ray(todo, work_dir, device, address) if backend == "ray"
@@ -127,6 +130,26 @@ def run_sweep(specs: list[RunSpec], store: Store, work_dir: str | os.PathLike,
                 report.resumed[result["run_id"]] = result["resumed_from"]
     report.finished.sort(key=todo_ids.index)
     return report
+
+
+def preflight(specs: list[RunSpec]) -> None:
+    """Build each distinct (agent, env, overrides) once in this process before any run starts,
+    so an unknown agent, a module without ``make_agent``, an unknown or mistyped override or
+    unsupported spaces fail at once with one clear ``ValueError`` instead of in every worker."""
+    for agent, env_id, overrides in dict.fromkeys(
+            (s.agent, s.env_id, json.dumps(s.overrides, sort_keys=True)) for s in specs):
+        adapter = load_adapter(agent)
+        env = gym.make(env_id)
+        try:
+            if hasattr(adapter, "make_planner"):
+                adapter.make_planner(env, seed=0, overrides=json.loads(overrides))
+            else:
+                adapter.make_agent(env.observation_space, env.action_space, seed=0, device="cpu",
+                                   overrides=json.loads(overrides))
+        except (ValueError, TypeError) as error:
+            raise ValueError(f"{agent} on {env_id} with overrides {overrides}: {error}") from None
+        finally:
+            env.close()
 
 
 def _run_local(specs, work_dir, device, workers):

@@ -38,6 +38,14 @@ def add_common_arguments(parser: argparse.ArgumentParser, default_seeds: int | N
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
 
 
+def check_common_arguments(parser: argparse.ArgumentParser, args) -> None:
+    """Refuse values of the shared options that no run could use (one line, exit 2)."""
+    if args.seeds is not None and args.seeds < 1:
+        parser.error(f"--seeds must be >= 1, got {args.seeds}")
+    if args.workers is not None and args.workers < 1:
+        parser.error(f"--workers must be >= 1, got {args.workers}")
+
+
 @dataclass
 class Cell:
     """One table cell: the paper's number (or a word about it) and our per-seed values."""

@@ -29,7 +29,8 @@ from wmagents.harness.plots import new_figure, plot_curves, save
 from wmagents.harness.runner import SweepReport, run_sweep
 from wmagents.harness.spec import RunSpec
 from wmagents.harness.store import Store, work_dir_for
-from wmagents.reproduce import Cell, add_common_arguments, comparison_table
+from wmagents.reproduce import (Cell, add_common_arguments, check_common_arguments,
+                                comparison_table)
 
 WORLDS = ("GridWorld", "FourRooms", "Torus")
 POLICY_STEPS, PLANNING_STEPS = 250, 50
@@ -192,9 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--table-only", action="store_true",
                         help="run nothing: tabulate the runs of these specs already finished")
     args = parser.parse_args(argv)
+    check_common_arguments(parser, args)
     args.seeds = args.seeds or BUDGETS[args.budget]["seeds"]
-    if args.seeds < 1:
-        parser.error(f"--seeds must be >= 1, got {args.seeds}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     reports, ok = [], True

@@ -31,7 +31,8 @@ from wmagents.harness.plots import eval_curve, new_figure, save
 from wmagents.harness.runner import run_sweep
 from wmagents.harness.spec import RunSpec
 from wmagents.harness.store import Store, work_dir_for
-from wmagents.reproduce import Cell, add_common_arguments, comparison_table
+from wmagents.reproduce import (Cell, add_common_arguments, check_common_arguments,
+                                comparison_table)
 
 TASKS = ("cartpole-swingup", "reacher-easy", "cheetah-run", "finger-spin", "ball_in_cup-catch",
          "walker-walk")
@@ -114,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
                              "value other than 1 enters the oracle's run ids)")
     parser.add_argument("--out", default="runs/planet", help="folder for the table and plots")
     args = parser.parse_args(argv)
+    check_common_arguments(parser, args)
     args.seeds = args.seeds or BUDGETS[args.budget]["seeds"]
     rows = set(args.rows.split(","))
     args.tasks = tuple(args.tasks.split(","))
