@@ -158,3 +158,51 @@ def test_a_failing_run_is_reported_and_the_others_finish(tmp_path):
         assert report.finished == [good.run_id]
         assert "unknown RandomConfig fields ['nope']" in report.failed[bad.run_id]
         assert store.status(good.run_id) == "finished" and store.status(bad.run_id) == "running"
+
+
+def children_of(pid: int) -> list[int]:
+    """Pids whose parent is ``pid`` (from /proc)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                pass
+    return out
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_die_with_a_sigkilled_driver(tmp_path):
+    """SIGKILL of the driver alone (not its process group) must not leave workers training."""
+    suite = write_suite(tmp_path / "suite.json", budget=200_000, seeds=2)
+    cmd = evaluate_cmd(suite, tmp_path / "r.sqlite")
+    cmd[cmd.index("--workers") + 1] = "2"
+    driver = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline, workers = time.time() + 120, []
+        while time.time() < deadline and len(workers) < 2:
+            time.sleep(0.2)
+            workers = [p for p in children_of(driver.pid)
+                       if "spawn_main" in open(f"/proc/{p}/cmdline").read()]
+        assert len(workers) == 2, "the driver never started its two workers"
+        driver.send_signal(signal.SIGKILL)
+        driver.wait()
+        deadline = time.time() + 30
+        while time.time() < deadline and any(alive(p) for p in workers):
+            time.sleep(0.2)
+        assert not any(alive(p) for p in workers), "workers outlived their driver"
+    finally:
+        for p in children_of(driver.pid):
+            os.kill(p, signal.SIGKILL)

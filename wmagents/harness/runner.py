@@ -152,10 +152,33 @@ def preflight(specs: list[RunSpec]) -> None:
             env.close()
 
 
+def _die_with_driver(driver: int) -> None:
+    """Worker initializer: end this worker when the driver process dies, even by SIGKILL, so
+    no orphan keeps training (and writing) a run that a rerun starts again. Linux: the kernel
+    sends SIGKILL on the parent's death (``PR_SET_PDEATHSIG``); elsewhere a daemon thread polls
+    the parent pid."""
+    import ctypes
+    import signal
+    import threading
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        def watch() -> None:
+            while os.getppid() == driver:
+                time.sleep(1.0)
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != driver:        # the driver died before the death signal was armed
+        os._exit(1)
+
+
 def _run_local(specs, work_dir, device, workers):
     workers = max(1, min(workers or os.cpu_count() or 1, len(specs) or 1))
     context = multiprocessing.get_context("spawn")
-    with cf.ProcessPoolExecutor(workers, mp_context=context) as pool:
+    with cf.ProcessPoolExecutor(workers, mp_context=context, initializer=_die_with_driver,
+                                initargs=(os.getpid(),)) as pool:
         futures = {pool.submit(run_one, s, work_dir, device, workers == 1): s.run_id
                    for s in specs}
         for future in cf.as_completed(futures):
