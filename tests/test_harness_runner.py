@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -152,12 +153,21 @@ def test_ray_backend_matches_local(tmp_path, ray_head):
 @pytest.mark.slow
 def test_a_failing_run_is_reported_and_the_others_finish(tmp_path):
     good = RunSpec("baselines/random", "wmenvs/GridWorld-v0", 0, 300, 300, 1)
-    bad = RunSpec("baselines/random", "wmenvs/GridWorld-v0", 0, 300, 300, 1, {"nope": 1})
+    bad = RunSpec(str(Path(__file__).parent / "adapters" / "crashing_agent.py"),
+                  "wmenvs/GridWorld-v0", 0, 300, 300, 1)
     with Store(tmp_path / "r.sqlite") as store:
         report = run_sweep([bad, good], store, tmp_path / "runs", workers=2)
         assert report.finished == [good.run_id]
-        assert "unknown RandomConfig fields ['nope']" in report.failed[bad.run_id]
+        assert "agent died at step 50" in report.failed[bad.run_id]
         assert store.status(good.run_id) == "finished" and store.status(bad.run_id) == "running"
+
+
+def test_bad_overrides_stop_the_sweep_before_any_run(tmp_path):
+    bad = RunSpec("baselines/random", "wmenvs/GridWorld-v0", 0, 300, 300, 1, {"nope": 1})
+    with Store(tmp_path / "r.sqlite") as store:
+        with pytest.raises(ValueError, match=r"unknown RandomConfig fields \['nope'\]"):
+            run_sweep([bad], store, tmp_path / "runs", workers=2)
+        assert store.runs(status=None) == []
 
 
 def children_of(pid: int) -> list[int]:
@@ -206,3 +216,20 @@ def test_workers_die_with_a_sigkilled_driver(tmp_path):
     finally:
         for p in children_of(driver.pid):
             os.kill(p, signal.SIGKILL)
+
+
+def test_a_foreign_or_truncated_result_file_is_redone_not_recorded(tmp_path):
+    spec = RunSpec("baselines/random", "wmenvs/GridWorld-v0", 0, 300, 300, 1)
+    other = RunSpec("baselines/random", "wmenvs/GridWorld-v0", 1, 300, 300, 1)
+    with Store(tmp_path / "a.sqlite") as store:
+        run_sweep([other], store, tmp_path / "other", workers=1)
+    for content in ((tmp_path / "other" / other.run_id / "result.json").read_text(), '{"run_id'):
+        run_dir = tmp_path / "runs" / spec.run_id
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "result.json").write_text(content)       # another run's result, then garbage
+        with Store(tmp_path / f"r{len(content)}.sqlite") as store:
+            report = run_sweep([spec], store, tmp_path / "runs", workers=1)
+            assert report.finished == [spec.run_id] and not report.failed
+            assert json.loads(store.runs()[0]["spec_json"])["seed"] == 0
+        assert (run_dir / "result.json.rejected").read_text() == content
+        (run_dir / "result.json").unlink()

@@ -16,6 +16,7 @@ import concurrent.futures as cf
 import json
 import multiprocessing
 import os
+import sqlite3
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -38,7 +39,9 @@ def run_one(spec: RunSpec, work_dir: str, device: str = "auto", progress: bool =
 
     run_dir = Path(work_dir) / spec.run_id
     if (run_dir / RESULT).exists():  # finished but not yet recorded when the driver died
-        return json.loads((run_dir / RESULT).read_text())
+        result = _result_of(run_dir / RESULT, spec)
+        if result is not None:
+            return result
     torch.set_num_threads(1)
     torch.manual_seed(spec.seed)
     dev = str(resolve_device(device))
@@ -64,6 +67,20 @@ def run_one(spec: RunSpec, work_dir: str, device: str = "auto", progress: bool =
     tmp.write_text(json.dumps(result))
     os.replace(tmp, run_dir / RESULT)
     return result
+
+
+def _result_of(path: Path, spec: RunSpec) -> dict | None:
+    """The finished result at ``path`` if it is this spec's and whole; otherwise it is moved
+    aside (``result.json.rejected``) and the run is done again."""
+    try:
+        result = json.loads(path.read_text())
+        if result["run_id"] == spec.run_id and result["spec"] == asdict(spec) \
+                and result["eval_points"]:
+            return result
+    except (ValueError, KeyError, TypeError):
+        pass
+    os.replace(path, path.with_name(RESULT + ".rejected"))
+    return None
 
 
 def _evaluate_planner(adapter, spec: RunSpec, env: gym.Env) -> dict:
@@ -124,7 +141,11 @@ def run_sweep(specs: list[RunSpec], store: Store, work_dir: str | os.PathLike,
             if isinstance(result, BaseException):
                 report.failed[run_id] = f"{type(result).__name__}: {result}"
                 continue
-            store.record(result)
+            try:
+                store.record(result)
+            except (sqlite3.IntegrityError, KeyError, ValueError, TypeError) as error:
+                report.failed[run_id] = f"not recorded ({type(error).__name__}: {error})"
+                continue
             report.finished.append(result["run_id"])
             if result["resumed_from"] is not None:
                 report.resumed[result["run_id"]] = result["resumed_from"]
@@ -135,7 +156,9 @@ def run_sweep(specs: list[RunSpec], store: Store, work_dir: str | os.PathLike,
 def preflight(specs: list[RunSpec]) -> None:
     """Build each distinct (agent, env, overrides) once in this process before any run starts,
     so an unknown agent, a module without ``make_agent``, an unknown or mistyped override or
-    unsupported spaces fail at once with one clear ``ValueError`` instead of in every worker."""
+    unsupported spaces (``ValueError`` / ``TypeError``) fail at once with one clear
+    ``ValueError`` instead of in every worker. Any other error is left to the run itself, which
+    reports it without stopping the others."""
     for agent, env_id, overrides in dict.fromkeys(
             (s.agent, s.env_id, json.dumps(s.overrides, sort_keys=True)) for s in specs):
         adapter = load_adapter(agent)
@@ -148,6 +171,8 @@ def preflight(specs: list[RunSpec]) -> None:
                                    overrides=json.loads(overrides))
         except (ValueError, TypeError) as error:
             raise ValueError(f"{agent} on {env_id} with overrides {overrides}: {error}") from None
+        except Exception:  # noqa: BLE001  (not bad input: the run reports it)
+            pass
         finally:
             env.close()
 
