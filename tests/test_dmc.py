@@ -77,7 +77,13 @@ def test_pixels_use_quadruped_camera_2_and_size_kwargs():
     assert env.reset(seed=0)[0].shape == (32, 48, 3)
 
 
-@pytest.mark.parametrize("domain,task", DMC_TASKS, ids=[f"{d}-{t}" for d, t in DMC_TASKS])
+# three tasks in the fast loop (a floor grid, a walker, a heightfield); all 13 in full runs
+LOOK_FAST = {("cartpole", "swingup"), ("walker", "walk"), ("quadruped", "run")}
+
+
+@pytest.mark.parametrize("domain,task", [
+    pytest.param(d, t, id=f"{d}-{t}", marks=[] if (d, t) in LOOK_FAST else [pytest.mark.slow])
+    for d, t in DMC_TASKS])
 def test_default_pixels_look_like_dm_control(domain, task):
     """``exact`` is bit-identical to ``physics.render(64, 64, camera)``; the default
     ``standard`` profile is within 1.5 / 255 of it on average over 50 states; ``minimal`` is
