@@ -67,7 +67,8 @@ def main(argv: list[str] | None = None) -> None:
             print(f"\n{len(report.finished)} runs trained ({len(report.resumed)} resumed from a "
                   f"checkpoint), {len(report.skipped)} already finished; "
                   f"{time.perf_counter() - started:.0f} s. Store: {args.db}\n")
-            print(render_table(store, suite, specs[0].agent, [s.run_id for s in specs]))
+            print(render_table(store, suite, specs[0].agent, specs[0].overrides,
+                               [s.run_id for s in specs]))
     except ValueError as error:
         raise SystemExit(f"python -m leaderboard.evaluate: {error}") from None
     if report.failed:

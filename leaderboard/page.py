@@ -36,7 +36,7 @@ def _png(fig) -> str:
 def _iqm_plot(summaries: list[Summary]) -> str:
     import matplotlib.pyplot as plt
 
-    scored = [(s.agent, iqm) for s in summaries if (iqm := s.iqm()) is not None]
+    scored = [(s.name, iqm) for s in summaries if (iqm := s.iqm()) is not None]
     if not scored:
         return ""
     fig, ax = plt.subplots(figsize=(6, 0.6 + 0.45 * len(scored)))
@@ -53,7 +53,7 @@ def _curves_plot(store: Store, summaries: list[Summary]) -> str:
     tasks = summaries[0].suite.tasks
     fig, axes = new_figure(len(tasks))
     for ax, task in zip(axes[0], tasks):    # every agent in every panel: one colour each
-        plot_curves(ax, {s.agent: [eval_curve(store.curve(r)) for r in s.run_ids.get(task.env_id, [])]
+        plot_curves(ax, {s.name: [eval_curve(store.curve(r)) for r in s.run_ids.get(task.env_id, [])]
                          for s in summaries})
         ax.set(title=task.env_id.removeprefix("wmenvs/"), xlabel="simulator steps",
                ylabel="evaluation return")
@@ -65,7 +65,7 @@ def _table(summary: Summary) -> str:
     head = ["env", "n", "final return, mean [95% CI]", "normalised, mean [95% CI]"]
     rows = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
                    for row in task_rows(summary))
-    return (f"<h3>{html.escape(summary.agent)}</h3><table><tr>"
+    return (f"<h3>{html.escape(summary.name)}</h3><table><tr>"
             + "".join(f"<th>{h}</th>" for h in head) + f"</tr>{rows}</table>"
             f"<p>{html.escape(iqm_line(summary))}</p>")
 

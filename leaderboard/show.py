@@ -1,6 +1,6 @@
 """Print the leaderboard tables from the results store and write the static page with plots;
 runs of the paper reproductions (``python -m wmagents.reproduce``) in the same store are listed
-too, one row per (agent, env, overrides).
+too. One table per (suite, agent, overrides): runs with other ``--set`` values are never pooled.
 
     python -m leaderboard.show [--db PATH] [--suite NAME] [--agent baselines/sac]
         [--page PATH]   (default: leaderboard.html next to --db)
@@ -13,7 +13,8 @@ from pathlib import Path
 
 from leaderboard.page import write_page
 from leaderboard.suites import load_suite
-from leaderboard.table import markdown, reproduction_markdown, summarise
+from leaderboard.table import (Summary, markdown, overrides_of, reproduction_markdown,
+                               summarise)
 from wmagents.harness.spec import canonical_agent
 from wmagents.harness.store import DEFAULT_DB, Store
 
@@ -32,30 +33,30 @@ def main(argv: list[str] | None = None) -> None:
     agent = canonical_agent(args.agent) if args.agent else None
     only = load_suite(args.suite) if args.suite else None
     with Store(args.db) as store:
-        groups = sorted({(r["label"], r["agent"]) for r in store.runs()})
         tables, summaries = [], []
-        if not only:   # runs of the paper harness: labels without a suite version
-            tables += [reproduction_markdown(store, label) for label in store.labels()
-                       if "@v" not in label and (not agent or any(
-                           r["agent"] == agent for r in store.runs(label=label)))]
-        for label, run_agent in groups:
+        for label in store.labels():
             name, _, version = label.partition("@v")
-            if not version:
+            runs = [r for r in store.runs(label=label) if not agent or r["agent"] == agent]
+            if not version:   # the paper harness: labels without a suite version
+                if runs and not only:
+                    tables.append(reproduction_markdown(store, label))
                 continue
-            if (only and name != only.name) or (agent and run_agent != agent):
+            if only and name != only.name:
                 continue
-            try:
-                suite = only or load_suite(name)
-            except ValueError:
-                tables.append(f"### {label} — {run_agent}\n\n(suite {name!r} is not shipped; "
-                              "pass its file with --suite PATH.json)")
-                continue
-            if str(suite.version) != version:
-                tables.append(f"### {label} — {run_agent}\n\n(suite {name} is now "
-                              f"v{suite.version}; these runs follow an older protocol)")
-                continue
-            summaries.append(summarise(store, suite, run_agent))
-            tables.append(markdown(summaries[-1]))
+            for run_agent, overrides in sorted({(r["agent"], overrides_of(r)) for r in runs}):
+                title = f"### {label} — {Summary(only, run_agent, overrides).name}"
+                try:
+                    suite = only or load_suite(name)
+                except ValueError:
+                    tables.append(f"{title}\n\n(suite {name!r} is not shipped; pass its file "
+                                  "with --suite PATH.json)")
+                    continue
+                if str(suite.version) != version:
+                    tables.append(f"{title}\n\n(suite {name} is now v{suite.version}; these "
+                                  "runs follow an older protocol)")
+                    continue
+                summaries.append(summarise(store, suite, run_agent, overrides))
+                tables.append(markdown(summaries[-1]))
         page = (write_page(store, summaries, args.page or args.db.parent / "leaderboard.html")
                 if summaries else None)
     print("\n\n".join(tables) if tables else f"no finished runs in {args.db}")

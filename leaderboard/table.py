@@ -16,15 +16,27 @@ CI_NOTE = ("CIs: percentile bootstrap over seeds (2000 resamples); with few seed
            "optimistic.")
 
 
+def overrides_of(run: dict) -> str:
+    """A stored run's config overrides as canonical JSON (``{}`` for the defaults)."""
+    return json.dumps(json.loads(run["spec_json"])["overrides"], sort_keys=True)
+
+
 @dataclass
 class Summary:
-    """Finished runs of one agent on one suite: final returns and run ids per env ID."""
+    """Finished runs of one agent and config on one suite: final returns and run ids per env
+    ID. Runs with other overrides are another summary (another row), never pooled."""
 
     suite: Suite
     agent: str
+    overrides: str = "{}"
     returns: dict[str, list[float]] = field(default_factory=dict)
     run_ids: dict[str, list[str]] = field(default_factory=dict)
     wall_time_s: float = 0.0
+
+    @property
+    def name(self) -> str:
+        """The agent, with its overrides when it has any (``baselines.sac {"lr": 0.001}``)."""
+        return self.agent if self.overrides == "{}" else f"{self.agent} {self.overrides}"
 
     def normalised(self) -> dict[str, list[float]]:
         """Normalised final scores of the tasks that have a score range and finished runs."""
@@ -37,11 +49,14 @@ class Summary:
         return stratified_bootstrap_ci(normalised) if normalised else None
 
 
-def summarise(store: Store, suite: Suite, agent: str, run_ids: list[str] | None = None) -> Summary:
-    """The finished runs of ``agent`` on ``suite`` in ``store`` (only ``run_ids`` when given)."""
-    summary = Summary(suite, agent)
+def summarise(store: Store, suite: Suite, agent: str, overrides: str = "{}",
+              run_ids: list[str] | None = None) -> Summary:
+    """The finished runs of ``agent`` with ``overrides`` on ``suite`` in ``store`` (only
+    ``run_ids`` when given)."""
+    summary = Summary(suite, agent, overrides)
     for run in store.runs(label=suite.label):
-        if run["agent"] == agent and (run_ids is None or run["run_id"] in run_ids):
+        if run["agent"] == agent and overrides_of(run) == overrides \
+                and (run_ids is None or run["run_id"] in run_ids):
             summary.returns.setdefault(run["env_id"], []).append(run["final_return"])
             summary.run_ids.setdefault(run["env_id"], []).append(run["run_id"])
             summary.wall_time_s += run["wall_time_s"]
@@ -75,8 +90,8 @@ def run_groups(store: Store, label: str) -> list[tuple[str, str, str, list[float
     (agent, env ID, overrides): ``(agent, env_id, overrides JSON, final returns)``."""
     groups: dict[tuple[str, str, str], list[float]] = {}
     for run in store.runs(label=label):
-        overrides = json.dumps(json.loads(run["spec_json"])["overrides"], sort_keys=True)
-        groups.setdefault((run["agent"], run["env_id"], overrides), []).append(run["final_return"])
+        groups.setdefault((run["agent"], run["env_id"], overrides_of(run)), []).append(
+            run["final_return"])
     return [(*key, returns) for key, returns in groups.items()]
 
 
@@ -89,14 +104,15 @@ def reproduction_markdown(store: Store, label: str) -> str:
     return "\n".join(lines)
 
 
-def render_table(store: Store, suite: Suite, agent: str, run_ids: list[str] | None = None) -> str:
-    """Markdown table of the finished runs of ``agent`` on ``suite`` in ``store`` (only
-    ``run_ids`` when given)."""
-    return markdown(summarise(store, suite, agent, run_ids))
+def render_table(store: Store, suite: Suite, agent: str, overrides: dict,
+                 run_ids: list[str] | None = None) -> str:
+    """Markdown table of the finished runs of ``agent`` with ``overrides`` on ``suite`` in
+    ``store`` (only ``run_ids`` when given)."""
+    return markdown(summarise(store, suite, agent, json.dumps(overrides, sort_keys=True), run_ids))
 
 
 def markdown(summary: Summary) -> str:
-    lines = [f"### {summary.suite.label} — {summary.agent}", "",
+    lines = [f"### {summary.suite.label} — {summary.name}", "",
              "| env | n | final return, mean [95% CI] | normalised, mean [95% CI] |",
              "| --- | --- | --- | --- |"]
     lines += ["| " + " | ".join(row) + " |" for row in task_rows(summary)]

@@ -101,7 +101,8 @@ def test_show_lists_reproduction_runs_one_row_per_config(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "### planet-smoke (paper reproduction runs" in out
     rows = [line for line in out.splitlines() if line.startswith("| wmagents.agents.random_agent")]
-    assert len(rows) == 2 and "(n=2)" in rows[0] and "`{}`" in rows[0] and '`{"x": 1}`' in rows[1]
+    assert len(rows) == 2 and all("(n=2)" in row for row in rows)
+    assert sorted(row.split("`")[1] for row in rows) == ['{"x": 1}', "{}"]
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -120,3 +121,34 @@ def test_bad_agents_and_overrides_fail_in_one_line_before_any_run(argv, message,
     if db.exists():
         with Store(db) as store:
             assert store.runs(status=None) == []      # nothing was submitted
+
+
+def test_suite_tables_keep_configs_apart_and_shared_runs_appear_under_every_suite(tmp_path, capsys):
+    """Two --set values are two tables; a second suite (version) with the same task reuses
+    the finished runs and lists them under its own label too."""
+    def suite_file(name, version):
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps({
+            "name": name, "version": version, "description": "test", "seeds": 1,
+            "tasks": [{"env_id": "wmenvs/GridWorld-v0", "budget": 300, "eval_every": 300,
+                       "eval_episodes": 1, "score_range": [-250, 210]}]}))
+        return str(path)
+
+    db = tmp_path / "r.sqlite"
+    first, second = suite_file("tiny", 1), suite_file("other", 1)
+    evaluate.main(["--agent", "baselines/random", "--suite", first, "--db", str(db)])
+    evaluate.main(["--agent", "baselines/sac", "--suite", first, "--db", str(db), "--set",
+                   "hidden=[16,16]", "batch_size=8"])
+    evaluate.main(["--agent", "baselines/sac", "--suite", first, "--db", str(db), "--set",
+                   "hidden=[32,32]", "batch_size=8"])
+    capsys.readouterr()
+    evaluate.main(["--agent", "baselines/random", "--suite", second, "--db", str(db)])
+    out = capsys.readouterr().out
+    assert "0 runs trained (0 resumed from a checkpoint), 1 already finished" in out
+    assert "| wmenvs/GridWorld-v0 | 1 |" in out                 # listed under "other@v1"
+    show.main(["--db", str(db), "--suite", first])
+    shown = capsys.readouterr().out
+    titles = [line for line in shown.splitlines() if line.startswith("### tiny@v1")]
+    assert titles == ['### tiny@v1 — baselines.random',
+                      '### tiny@v1 — baselines.sac {"batch_size": 8, "hidden": [16, 16]}',
+                      '### tiny@v1 — baselines.sac {"batch_size": 8, "hidden": [32, 32]}']

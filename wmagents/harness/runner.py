@@ -126,12 +126,12 @@ def run_sweep(specs: list[RunSpec], store: Store, work_dir: str | os.PathLike,
     if workers is not None and workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
     report = SweepReport()
-    todo = []
-    for spec in {s.run_id: s for s in specs}.values():  # de-duplicated, order kept
+    todo, unique = [], list({s.run_id: s for s in specs}.values())  # de-duplicated, order kept
+    for spec in unique:
         (report.skipped if store.status(spec.run_id) == "finished" else todo).append(spec)
     todo_ids = [s.run_id for s in todo]
     preflight(todo)
-    store.submit(todo, label)
+    store.submit(unique, label)         # finished runs are filed under this label too
     work_dir = str(Path(work_dir).resolve())
     results = (_run_ray(todo, work_dir, device, address) if backend == "ray"
                else _run_local(todo, work_dir, device, workers))

@@ -46,6 +46,10 @@ CREATE TABLE IF NOT EXISTS eval_points (
     mean_length REAL NOT NULL, success_rate REAL,
     PRIMARY KEY (run_id, step)
 );
+CREATE TABLE IF NOT EXISTS run_labels (
+    run_id TEXT NOT NULL REFERENCES runs(run_id), label TEXT NOT NULL,
+    PRIMARY KEY (run_id, label)
+);
 CREATE TABLE IF NOT EXISTS train_episodes (
     run_id TEXT NOT NULL REFERENCES runs(run_id),
     episode INTEGER NOT NULL, step INTEGER NOT NULL, return REAL NOT NULL,
@@ -72,6 +76,8 @@ class Store:
                 have = {r["name"] for r in self.conn.execute(f"PRAGMA table_info({table})")}
                 if column not in have:
                     self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+            # stores from before run_labels: each run's first label
+            self.conn.execute("INSERT OR IGNORE INTO run_labels SELECT run_id, label FROM runs")
 
     def close(self) -> None:
         self.conn.close()
@@ -87,13 +93,17 @@ class Store:
         return row["status"] if row else None
 
     def submit(self, specs: list[RunSpec], label: str = "") -> None:
-        """Insert ``running`` rows for specs not seen before (one transaction)."""
+        """Insert ``running`` rows for specs not seen before and file every spec, old or new,
+        under ``label`` (one transaction): a run shared by two suites, or by a suite and its
+        next version, is trained once and listed under both."""
         with self.conn:
             self.conn.executemany(
                 "INSERT OR IGNORE INTO runs (run_id, label, agent, env_id, seed, budget, "
                 "spec_json, status, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?)",
                 [(s.run_id, label, s.agent, s.env_id, s.seed, s.budget, s.to_json(), time.time())
                  for s in specs])
+            self.conn.executemany("INSERT OR IGNORE INTO run_labels VALUES (?, ?)",
+                                  [(s.run_id, label) for s in specs])
 
     def record(self, result: dict) -> None:
         """Write a finished run (curve, training episodes, final score) atomically."""
@@ -124,9 +134,11 @@ class Store:
                   e["terminated"], e["truncated"]) for e in result.get("train_episodes", [])])
 
     def runs(self, label: str | None = None, status: str | None = "finished") -> list[dict]:
+        """Runs filed under ``label`` (any label when None) with ``status`` (any when None)."""
         query, args = "SELECT * FROM runs WHERE 1=1", []
         if label is not None:
-            query, args = query + " AND label = ?", args + [label]
+            query = query + " AND run_id IN (SELECT run_id FROM run_labels WHERE label = ?)"
+            args = args + [label]
         if status is not None:
             query, args = query + " AND status = ?", args + [status]
         return [dict(r) for r in self.conn.execute(query + " ORDER BY agent, env_id, seed", args)]
@@ -143,8 +155,10 @@ class Store:
         return json.loads(row["run_stats_json"] or "{}") if row else {}
 
     def labels(self) -> list[str]:
+        """Labels with at least one finished run."""
         return [r["label"] for r in self.conn.execute(
-            "SELECT DISTINCT label FROM runs WHERE status = 'finished' ORDER BY label")]
+            "SELECT DISTINCT run_labels.label AS label FROM run_labels JOIN runs USING (run_id) "
+            "WHERE runs.status = 'finished' ORDER BY run_labels.label")]
 
     def curve(self, run_id: str) -> list[dict]:
         rows = self.conn.execute("SELECT * FROM eval_points WHERE run_id = ? ORDER BY step",
