@@ -16,7 +16,7 @@ from leaderboard.suites import load_suite
 from leaderboard.table import (Summary, markdown, overrides_of, reproduction_markdown,
                                summarise)
 from wmagents.harness.spec import canonical_agent
-from wmagents.harness.store import DEFAULT_DB, Store
+from wmagents.harness.store import DEFAULT_DB, Store, StoreError
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -32,7 +32,11 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"no results store at {args.db} (run python -m leaderboard.evaluate)")
     agent = canonical_agent(args.agent) if args.agent else None
     only = load_suite(args.suite) if args.suite else None
-    with Store(args.db) as store:
+    try:
+        store = Store(args.db)
+    except StoreError as error:
+        raise SystemExit(f"python -m leaderboard.show: {error}") from None
+    with store:
         tables, summaries = [], []
         for label in store.labels():
             name, _, version = label.partition("@v")

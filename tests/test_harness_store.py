@@ -75,3 +75,24 @@ def test_rerecording_replaces_and_unknown_runs_are_refused(tmp_path):
     with pytest.raises(KeyError, match="never submitted"):
         store.record(stranger)
     assert len(store.runs(status=None)) == 1
+
+
+def test_a_broken_store_is_named_with_what_to_do(tmp_path):
+    content, advice = b"this is not a database, just text" * 40, "not a SQLite results store"
+    from leaderboard import evaluate, show
+    from wmagents.harness.store import StoreError
+
+    db = tmp_path / "r.sqlite"
+    db.write_bytes(content)
+    with pytest.raises(StoreError, match=str(db)) as error:
+        Store(db)
+    assert advice in str(error.value)
+    for main, argv in ((show.main, ["--db", str(db)]),
+                       (evaluate.main, ["--agent", "baselines/random", "--suite", "smoke",
+                                        "--db", str(db)])):
+        with pytest.raises(SystemExit) as stop:
+            main(argv)
+        assert str(db) in str(stop.value.code) and advice in str(stop.value.code)
+    (tmp_path / "a-file").write_text("x")          # a store "inside" a file: named too
+    with pytest.raises(StoreError, match="a-file/r.sqlite"):
+        Store(tmp_path / "a-file" / "r.sqlite")

@@ -57,13 +57,33 @@ CREATE TABLE IF NOT EXISTS train_episodes (
     PRIMARY KEY (run_id, episode)
 );
 """
+_ADVICE = {
+    "file is not a database": "It is not a SQLite results store: pass another --db, or move "
+                              "the file aside (finished runs are then trained again).",
+    "database disk image is malformed": "The file is damaged: restore a copy, or move it aside "
+                                        "(unfinished runs resume from their checkpoints).",
+    "unable to open database file": "Check that its folder exists and is writable, or pass "
+                                    "another --db.",
+    "default": "Check the path, the folder's permissions and the free disk space.",
+}
 # columns added after the first release: (table, column, type), added to older stores on open
 ADDED_COLUMNS = (("runs", "run_stats_json", "TEXT"),)
+
+
+class StoreError(ValueError):
+    """The results store cannot be opened or used; the message names the file."""
 
 
 class Store:
     def __init__(self, path: str | os.PathLike = DEFAULT_DB):
         self.path = Path(path)
+        try:
+            self._open()
+        except (OSError, sqlite3.DatabaseError) as error:
+            raise StoreError(f"results store {self.path}: {error}. "
+                             + _ADVICE.get(str(error), _ADVICE["default"])) from None
+
+    def _open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(self.path, timeout=60)
         self.conn.row_factory = sqlite3.Row
