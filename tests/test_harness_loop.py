@@ -148,3 +148,57 @@ def test_interrupted_run_resumes_to_the_identical_result(tmp_path, monkeypatch):
     lines = lambda d: [ln for ln in (d / "metrics.jsonl").read_text().splitlines()  # noqa: E731
                        if '"resume"' not in ln]
     assert lines(tmp_path / "resumed") == lines(tmp_path / "clean")
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "no checksum"])
+def test_a_damaged_checkpoint_is_moved_aside_and_the_run_starts_over(tmp_path, damage):
+    make_env = lambda: gym.make("wmenvs/GridWorld-v0")  # noqa: E731
+    config = LoopConfig(budget=750, eval_every=250, eval_episodes=1, checkpoint_every=250)
+    reference = train(grid_sac(), make_env, 0, config, tmp_path / "clean")
+    run_dir = tmp_path / "damaged"
+    agent = grid_sac()
+    observe = agent.observe
+
+    def crash_at_600(t):
+        if agent.replay.transitions == 600:
+            raise Interrupt
+        return observe(t)
+
+    agent.observe = crash_at_600
+    with pytest.raises(Interrupt):
+        train(agent, make_env, 0, config, run_dir)
+    checkpoint = run_dir / "checkpoint.pt"
+    data = bytearray(checkpoint.read_bytes())
+    if damage == "flip":
+        data[len(data) // 2] ^= 0xFF
+        checkpoint.write_bytes(bytes(data))
+    elif damage == "truncate":
+        checkpoint.write_bytes(bytes(data[: len(data) // 3]))
+    else:
+        (run_dir / "checkpoint.pt.sha256").unlink()
+    (run_dir / "checkpoint.pt.tmp").write_bytes(b"half a save")
+    with pytest.warns(UserWarning, match="checkpoint .*checkpoint.pt.*starts over"):
+        again = train(grid_sac(), make_env, 0, config, run_dir)
+    assert again.resumed_from is None and again.eval_points == reference.eval_points
+    assert (run_dir / "checkpoint.pt.rejected").exists()
+    assert not (run_dir / "checkpoint.pt.tmp").exists()
+    assert b"\0" not in (run_dir / "metrics.jsonl").read_bytes()
+
+
+def test_a_short_metrics_log_is_not_padded_with_nul_bytes(tmp_path):
+    make_env = lambda: gym.make("wmenvs/GridWorld-v0")  # noqa: E731
+    config = LoopConfig(budget=750, eval_every=250, eval_episodes=1, checkpoint_every=250)
+    agent = grid_sac()
+    observe = agent.observe
+
+    def crash_at_600(t):
+        if agent.replay.transitions == 600:
+            raise Interrupt
+        return observe(t)
+
+    agent.observe = crash_at_600
+    with pytest.raises(Interrupt):
+        train(agent, make_env, 0, config, tmp_path)
+    (tmp_path / "metrics.jsonl").write_text('{"kind": "eval"}\n')    # shorter than recorded
+    train(grid_sac(), make_env, 0, config, tmp_path)
+    assert b"\0" not in (tmp_path / "metrics.jsonl").read_bytes()

@@ -10,16 +10,22 @@ seed and evaluation episode ``j`` with an odd one, both derived from the run see
 sets are disjoint by construction and every evaluation round sees the same episodes.
 
 Checkpoints are written at the first episode end after every ``checkpoint_every`` steps
-(atomically: temp file + rename) with the agent state (replay included), the torch RNG, the
-loop counters and the byte length of ``metrics.jsonl`` at that moment; a resumed run cuts the
-log back to that length and continues exactly where the checkpoint left off.
+(atomically: temp file + rename, with a SHA-256 of their bytes beside them) with the agent
+state (replay included), the torch RNG, the loop counters and the byte length of
+``metrics.jsonl`` at that moment; a resumed run cuts the log back to that length and continues
+exactly where the checkpoint left off. A checkpoint whose bytes do not match its checksum
+(flipped, truncated, foreign) is moved aside with a warning naming it and the run starts over;
+temp files of a save cut short are removed.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,13 +109,42 @@ def evaluate(agent: Agent, env: gym.Env, run_seed: int, episodes: int, step: int
     return point
 
 
-def _save_checkpoint(path: Path, payload: dict) -> None:
-    tmp = path.with_suffix(".tmp")
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "wb") as f:
-        torch.save(payload, f)
+        f.write(data)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def _save_checkpoint(path: Path, payload: dict) -> None:
+    """The checkpoint and, beside it, the SHA-256 of its bytes, each written atomically."""
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    data = buffer.getvalue()
+    digest = path.with_name(path.name + ".sha256")
+    digest_tmp = digest.with_name(digest.name + ".tmp")
+    digest_tmp.write_text(hashlib.sha256(data).hexdigest())
+    _atomic_write(path, data)
+    os.replace(digest_tmp, digest)
+
+
+def _load_checkpoint(path: Path) -> dict | None:
+    """The checkpoint if its bytes match the checksum written with it; else it is moved aside
+    (``checkpoint.pt.rejected``, with a warning naming it) and the run starts over."""
+    digest = path.with_name(path.name + ".sha256")
+    data = path.read_bytes()
+    try:
+        if digest.read_text().strip() == hashlib.sha256(data).hexdigest():
+            return torch.load(io.BytesIO(data), weights_only=False)
+        problem = "its bytes do not match the checksum written with it"
+    except OSError as error:      # no checksum: an interrupted save or a foreign file
+        problem = f"it has no readable checksum ({error.strerror})"
+    os.replace(path, path.with_name(path.name + ".rejected"))
+    warnings.warn(f"checkpoint {path}: {problem}; moved aside, the run starts over",
+                  stacklevel=2)
+    return None
 
 
 def train(agent: Agent, make_env: Callable[[], gym.Env], seed: int, config: LoopConfig,
@@ -121,8 +156,10 @@ def train(agent: Agent, make_env: Callable[[], gym.Env], seed: int, config: Loop
     s = {"step": 0, "episode": 0, "eval_points": [], "train_episodes": [], "wall_time_s": 0.0,
          "metrics_bytes": 0}
     resumed_from = None
-    if ckpt_path.exists():
-        ckpt = torch.load(ckpt_path, weights_only=False)
+    for leftover in run_dir.glob("*.tmp"):   # a save cut short (a full disk, a kill)
+        leftover.unlink()
+    ckpt = _load_checkpoint(ckpt_path) if ckpt_path.exists() else None
+    if ckpt is not None:
         agent.load_state_dict(ckpt.pop("agent"))
         torch.set_rng_state(ckpt.pop("torch_rng"))
         cuda_rng = ckpt.pop("cuda_rng")
@@ -131,7 +168,7 @@ def train(agent: Agent, make_env: Callable[[], gym.Env], seed: int, config: Loop
         s = ckpt
         resumed_from = s["step"]
     with open(metrics_path, "a+b") as f:
-        f.truncate(s["metrics_bytes"])
+        f.truncate(min(s["metrics_bytes"], f.seek(0, os.SEEK_END)))  # never pad with NULs
     env, eval_env = make_env(), make_env()
     log = open(metrics_path, "a")
     started = time.perf_counter()
