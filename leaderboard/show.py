@@ -13,7 +13,7 @@ from pathlib import Path
 
 from leaderboard.page import write_page
 from leaderboard.suites import load_suite
-from leaderboard.table import (Summary, markdown, overrides_of, reproduction_markdown,
+from leaderboard.table import (display_name, markdown, overrides_of, reproduction_markdown,
                                summarise)
 from wmagents.harness.spec import canonical_agent
 from wmagents.harness.store import DEFAULT_DB, Store, StoreError
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
             if only and name != only.name:
                 continue
             for run_agent, overrides in sorted({(r["agent"], overrides_of(r)) for r in runs}):
-                title = f"### {label} — {Summary(only, run_agent, overrides).name}"
+                title = f"### {label} — {display_name(run_agent, overrides)}"
                 try:
                     suite = only or load_suite(name)
                 except ValueError:

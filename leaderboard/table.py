@@ -21,6 +21,11 @@ def overrides_of(run: dict) -> str:
     return json.dumps(json.loads(run["spec_json"])["overrides"], sort_keys=True)
 
 
+def display_name(agent: str, overrides: str) -> str:
+    """The agent, with its overrides when it has any (``baselines.sac {"lr": 0.001}``)."""
+    return agent if overrides == "{}" else f"{agent} {overrides}"
+
+
 @dataclass
 class Summary:
     """Finished runs of one agent and config on one suite: final returns and run ids per env
@@ -35,8 +40,7 @@ class Summary:
 
     @property
     def name(self) -> str:
-        """The agent, with its overrides when it has any (``baselines.sac {"lr": 0.001}``)."""
-        return self.agent if self.overrides == "{}" else f"{self.agent} {self.overrides}"
+        return display_name(self.agent, self.overrides)
 
     def normalised(self) -> dict[str, list[float]]:
         """Normalised final scores of the tasks that have a score range and finished runs."""

@@ -124,11 +124,16 @@ def grid_sac(seed=0):
                        seed=seed, device="cpu")
 
 
-def test_interrupted_run_resumes_to_the_identical_result(tmp_path, monkeypatch):
-    make_env = lambda: gym.make("wmenvs/GridWorld-v0")  # noqa: E731
-    config = LoopConfig(budget=750, eval_every=250, eval_episodes=1, checkpoint_every=250)
-    reference = train(grid_sac(), make_env, 0, config, tmp_path / "clean")
+def make_grid():
+    return gym.make("wmenvs/GridWorld-v0")
 
+
+# checkpoints at the episode ends at 250 and 500 (GridWorld's episodes are 250 steps)
+CHECKPOINTED = LoopConfig(budget=750, eval_every=250, eval_episodes=1, checkpoint_every=250)
+
+
+def train_until_crash_at_600(run_dir) -> None:
+    """A grid SAC run through the loop that dies at its 600th observed step."""
     agent = grid_sac()
     observe = agent.observe
 
@@ -137,9 +142,15 @@ def test_interrupted_run_resumes_to_the_identical_result(tmp_path, monkeypatch):
             raise Interrupt
         return observe(t)
 
-    monkeypatch.setattr(agent, "observe", crash_at_600)
+    agent.observe = crash_at_600
     with pytest.raises(Interrupt):
-        train(agent, make_env, 0, config, tmp_path / "resumed")
+        train(agent, make_grid, 0, CHECKPOINTED, run_dir)
+
+
+def test_interrupted_run_resumes_to_the_identical_result(tmp_path):
+    make_env, config = make_grid, CHECKPOINTED
+    reference = train(grid_sac(), make_env, 0, config, tmp_path / "clean")
+    train_until_crash_at_600(tmp_path / "resumed")
     torch.manual_seed(12345)   # the resumed process starts from other RNG states
     resumed = train(grid_sac(seed=0), make_env, 0, config, tmp_path / "resumed")
     assert resumed.resumed_from == 500    # the last checkpoint: the episode end at 500
@@ -152,21 +163,9 @@ def test_interrupted_run_resumes_to_the_identical_result(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("damage", ["flip", "truncate", "no checksum"])
 def test_a_damaged_checkpoint_is_moved_aside_and_the_run_starts_over(tmp_path, damage):
-    make_env = lambda: gym.make("wmenvs/GridWorld-v0")  # noqa: E731
-    config = LoopConfig(budget=750, eval_every=250, eval_episodes=1, checkpoint_every=250)
-    reference = train(grid_sac(), make_env, 0, config, tmp_path / "clean")
+    reference = train(grid_sac(), make_grid, 0, CHECKPOINTED, tmp_path / "clean")
     run_dir = tmp_path / "damaged"
-    agent = grid_sac()
-    observe = agent.observe
-
-    def crash_at_600(t):
-        if agent.replay.transitions == 600:
-            raise Interrupt
-        return observe(t)
-
-    agent.observe = crash_at_600
-    with pytest.raises(Interrupt):
-        train(agent, make_env, 0, config, run_dir)
+    train_until_crash_at_600(run_dir)
     checkpoint = run_dir / "checkpoint.pt"
     data = bytearray(checkpoint.read_bytes())
     if damage == "flip":
@@ -178,7 +177,7 @@ def test_a_damaged_checkpoint_is_moved_aside_and_the_run_starts_over(tmp_path, d
         (run_dir / "checkpoint.pt.sha256").unlink()
     (run_dir / "checkpoint.pt.tmp").write_bytes(b"half a save")
     with pytest.warns(UserWarning, match="checkpoint .*checkpoint.pt.*starts over"):
-        again = train(grid_sac(), make_env, 0, config, run_dir)
+        again = train(grid_sac(), make_grid, 0, CHECKPOINTED, run_dir)
     assert again.resumed_from is None and again.eval_points == reference.eval_points
     assert (run_dir / "checkpoint.pt.rejected").exists()
     assert not (run_dir / "checkpoint.pt.tmp").exists()
@@ -186,19 +185,7 @@ def test_a_damaged_checkpoint_is_moved_aside_and_the_run_starts_over(tmp_path, d
 
 
 def test_a_short_metrics_log_is_not_padded_with_nul_bytes(tmp_path):
-    make_env = lambda: gym.make("wmenvs/GridWorld-v0")  # noqa: E731
-    config = LoopConfig(budget=750, eval_every=250, eval_episodes=1, checkpoint_every=250)
-    agent = grid_sac()
-    observe = agent.observe
-
-    def crash_at_600(t):
-        if agent.replay.transitions == 600:
-            raise Interrupt
-        return observe(t)
-
-    agent.observe = crash_at_600
-    with pytest.raises(Interrupt):
-        train(agent, make_env, 0, config, tmp_path)
+    train_until_crash_at_600(tmp_path)
     (tmp_path / "metrics.jsonl").write_text('{"kind": "eval"}\n')    # shorter than recorded
-    train(grid_sac(), make_env, 0, config, tmp_path)
+    train(grid_sac(), make_grid, 0, CHECKPOINTED, tmp_path)
     assert b"\0" not in (tmp_path / "metrics.jsonl").read_bytes()
