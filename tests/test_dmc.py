@@ -97,6 +97,26 @@ def test_default_pixels_look_like_dm_control(domain, task):
     assert mean_difference(profile_frames(env, states[:5], "minimal"), references) > 5
 
 
+def test_quadruped_floor_window_follows_the_body_far_from_the_origin():
+    """quadruped-run's 100 m floor is drawn as a 50 m window around the camera: with the body
+    moved up to 99 m out the frames still match ``physics.render``, and the physics model keeps
+    the full floor."""
+    env, states = reference_states("quadruped", "run", 6)
+    far = []
+    for state, (dx, dy) in zip(states, [(30, 0), (70, -41), (-93, 12), (30, 96), (99, 99),
+                                        (-60, -60)]):
+        moved = state.copy()
+        moved[:2] += (dx, dy)           # qpos[0:2]: the free root's x, y
+        far.append(moved)
+    references = physics_render_frames(env, far)
+    difference = mean_difference(profile_frames(env, far, "standard"), references)
+    assert difference <= 1.5, f"{difference:.2f} / 255"
+    pixels = DMCEnv("quadruped", "run", pixels=True)
+    pixels.reset(seed=0)
+    np.testing.assert_array_equal(pixels.physics.model.geom_size, env.physics.model.geom_size)
+    pixels.close()
+
+
 def test_closing_one_pixel_env_leaves_the_others_intact():
     """MuJoCo frees GL objects in the current context; each renderer closes in its own."""
     make = lambda seed: DMCEnv("walker", "walk", pixels=True)  # noqa: E731
