@@ -73,9 +73,20 @@ def test_kl_balancing_splits_the_gradient_0_2_to_the_posterior_and_0_8_to_the_pr
     torch.testing.assert_close(prior["mean"].grad, torch.full((4, 3), -0.8 / 4))
 
 
+def test_balance_one_half_is_dreamerv1s_unbalanced_kl():
+    dynamics = LatentDynamics(1, 1, DynamicsConfig(stoch=3))
+    post, prior = _gaussian_pair(1.0, 0.0)
+    loss, _ = kl_loss(dynamics, post, prior, balance=0.5, free=0.0)
+    loss.backward()
+    twin_post, twin_prior = _gaussian_pair(1.0, 0.0)
+    dynamics.kl(twin_post, twin_prior).mean().backward()
+    torch.testing.assert_close(post["mean"].grad, twin_post["mean"].grad)
+    torch.testing.assert_close(prior["mean"].grad, twin_prior["mean"].grad)
+
+
 def test_free_nats_apply_after_the_mean_and_stop_the_gradient():
     dynamics = LatentDynamics(1, 1, DynamicsConfig(stoch=3))
-    for balance in (None, 0.8):
+    for balance in (0.5, 0.8):
         post, prior = _gaussian_pair(1.0, 0.0)
         loss, _ = kl_loss(dynamics, post, prior, balance=balance, free=3.0)
         loss.backward()

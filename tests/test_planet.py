@@ -20,35 +20,12 @@ from wmagents.models.rssm import LatentSizes, gaussian_kl, make_transition_model
 from wmagents.models.world_model import WorldModel, WorldModelConfig
 
 sys.path.insert(0, str(Path(__file__).parent))
-from toy_envs import make_point_goal  # noqa: E402
+from toy_envs import PixelDot, make_point_goal  # noqa: E402
 
 SMALL = LatentSizes(deter=16, stoch=4, hidden=16)
 TINY_AGENT = dict(deter=16, stoch=4, hidden=16, cnn_depth=4, reward_hidden=16, reward_layers=1,
                   batch_size=4, chunk_length=5, seed_episodes=1, updates_per_episode=2,
                   horizon=3, iterations=2, candidates=20, top_k=4)
-
-
-class PixelDot(gym.Env):
-    """64x64 image of a dot moved by a 2-D action; reward -distance to the centre; 12 steps."""
-
-    observation_space = spaces.Box(0, 255, (64, 64, 3), np.uint8)
-    action_space = spaces.Box(-1.0, 1.0, (2,), np.float32)
-
-    def reset(self, *, seed=None, options=None):
-        super().reset(seed=seed)
-        self.pos, self.t = self.np_random.uniform(8, 56, 2), 0
-        return self._obs(), {}
-
-    def _obs(self):
-        img = np.zeros((64, 64, 3), np.uint8)
-        r, c = np.clip(self.pos.astype(int), 2, 61)
-        img[r - 2:r + 3, c - 2:c + 3] = 255
-        return img
-
-    def step(self, action):
-        self.pos = np.clip(self.pos + 4 * np.asarray(action), 0, 63)
-        self.t += 1
-        return self._obs(), -float(np.linalg.norm(self.pos - 32)) / 32, False, self.t >= 12, {}
 
 
 # ---------------------------------------------------------------- shapes

@@ -1,4 +1,4 @@
-"""A tiny continuous task for the continuous-SAC learning test (no registered env is as cheap).
+"""Tiny tasks for learning tests and the agent battery (no registered env is as cheap).
 
 PointGoal1D: position ``x`` in [-1, 1] starts uniform; action ``a`` in [-1, 1] moves it by
 ``0.2 a``; reward ``-|x - 0.5|`` per step; 30 steps (truncation). Observation ``[x]``.
@@ -23,6 +23,29 @@ class PointGoal1D(gym.Env):
     def step(self, action):
         self.x = float(np.clip(self.x + 0.2 * float(np.clip(action[0], -1, 1)), -1, 1))
         return np.array([self.x], np.float32), -abs(self.x - 0.5), False, False, {"success": abs(self.x - 0.5) < 0.1}
+
+
+class PixelDot(gym.Env):
+    """64x64 image of a dot moved by a 2-D action; reward -distance to the centre; 12 steps."""
+
+    observation_space = spaces.Box(0, 255, (64, 64, 3), np.uint8)
+    action_space = spaces.Box(-1.0, 1.0, (2,), np.float32)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.pos, self.t = self.np_random.uniform(8, 56, 2), 0
+        return self._obs(), {}
+
+    def _obs(self):
+        img = np.zeros((64, 64, 3), np.uint8)
+        r, c = np.clip(self.pos.astype(int), 2, 61)
+        img[r - 2:r + 3, c - 2:c + 3] = 255
+        return img
+
+    def step(self, action):
+        self.pos = np.clip(self.pos + 4 * np.asarray(action), 0, 63)
+        self.t += 1
+        return self._obs(), -float(np.linalg.norm(self.pos - 32)) / 32, False, self.t >= 12, {}
 
 
 def make_point_goal() -> gym.Env:

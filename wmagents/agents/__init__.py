@@ -24,6 +24,13 @@ PARSIMONIOUS = ('Saanum & Schulz 2022, "Learning Parsimonious Dynamics for Gener
                 'Reinforcement Learning"')
 PLANET = ('Hafner et al. 2019, "Learning Latent Dynamics for Planning from Pixels" '
           "(arXiv:1811.04551)")
+DREAMER = ('Hafner et al. 2020, "Dream to Control: Learning Behaviors by Latent Imagination" '
+           '(arXiv:1912.01603); Hafner et al. 2021, "Mastering Atari with Discrete World Models" '
+           "(arXiv:2010.02193)")
+VSG = 'Jain et al. 2022, "Learning Robust Dynamics through Variational Sparse Gating"' 
+_DREAMER_SMOKE = {"deter": 16, "hidden": 16, "stoch": 4, "classes": 4, "cnn_depth": 2,
+                  "head_units": 16, "batch_size": 4, "chunk_length": 3, "prefill": 20,
+                  "train_every": 10, "pretrain": 2, "horizon": 3}
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,7 @@ class AgentEntry:
     actions: tuple[str, ...]          # supported action kinds
     smoke: Mapping[str, object] = field(default_factory=dict)  # overrides for runs of seconds
     stores_transitions: bool = True   # keeps a replay of what it observed
+    presets: tuple[str, ...] = ()     # values of its ``preset`` override (the module's PRESETS)
 
     def __post_init__(self):
         object.__setattr__(self, "smoke", MappingProxyType(dict(self.smoke)))
@@ -83,6 +91,15 @@ AGENT_TABLE: tuple[AgentEntry, ...] = (
                       "reward_layers": 1, "batch_size": 4, "chunk_length": 4,
                       "seed_episodes": 1, "updates_per_episode": 2, "horizon": 3,
                       "iterations": 2, "candidates": 8, "top_k": 2}),
+    AgentEntry("dreamer", "wmagents.agents.dreamer", "DreamerConfig", DREAMER,
+               "DreamerV1 Algorithm 1; DreamerV2 Sec. 2 and the dmc_vision config",
+               ("image", "vector"), ("box",), smoke=_DREAMER_SMOKE,
+               presets=("dreamerv2", "dreamerv1")),
+    AgentEntry("vsg", "wmagents.agents.vsg", "VSGConfig", VSG,
+               "eq. 1-8; Sec. 5 and the released configs and scripts", ("image", "vector"),
+               ("box",), smoke={**_DREAMER_SMOKE, "stoch": 4},
+               presets=("vsg", "svsg", "vsg_dreamerv2", "vsg_dreamerv1", "vsg_bbs", "svsg_bbs",
+                        "vsg_dreamerv2_bbs", "vsg_dreamerv1_bbs")),
 )
 
 PLANNER_TABLE: tuple[AgentEntry, ...] = (
@@ -108,7 +125,8 @@ def format_agent_table() -> str:
     rows = [("name", "kind", "observations", "actions", "module", "defaults from")]
     for kind, table in (("agent", AGENT_TABLE), ("planner", PLANNER_TABLE)):
         rows += [(e.name, kind, ",".join(e.observations), ",".join(e.actions),
-                  f"{e.module}:{e.config}", f"{e.paper}: {e.source}") for e in table]
+                  f"{e.module}:{e.config}", f"{e.paper}: {e.source}"
+                  + (f" [presets: {', '.join(e.presets)}]" if e.presets else "")) for e in table]
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(row[:5], widths)) + "  " + row[5]
                      for row in rows)

@@ -38,14 +38,14 @@ STD_FUNCTIONS = ("softplus", "sigmoid2")
 
 @dataclass(frozen=True)
 class DynamicsConfig:
-    deter: int = 200             # DreamerV1: GRU 200
-    hidden: int = 200            # DreamerV1: hidden 200
-    stoch: int = 30              # DreamerV1: 30 Gaussian dims; V2: 32 groups
-    classes: int = 0             # 0: Gaussian; DreamerV2: 32 classes per group
-    cell: str = "gru"            # gru (V1) | ln_gru (V2) | vsg (VSG eq. 2)
-    std: str = "softplus"        # softplus (V1) | sigmoid2 (V2, VSG)
-    min_std: float = 0.1         # V1 and V2: 0.1
-    stochastic_only: bool = False  # SVSG (eq. 6-8): no deterministic state, cell "vsg"
+    deter: int = 200             # DV1 released code: GRU 200
+    hidden: int = 200            # DV1 released code: hidden 200
+    stoch: int = 30              # DV1 released code: 30 Gaussian dims (DV2: 32 groups)
+    classes: int = 0             # DV2 released code: 32 classes per group; 0 = Gaussian (DV1)
+    cell: str = "gru"            # DV1 released code: gru; ln_gru (DV2), vsg (VSG eq. 2)
+    std: str = "softplus"        # DV1 released code: softplus; sigmoid2 (DV2, VSG)
+    min_std: float = 0.1         # DV1 and DV2 released code: 0.1
+    stochastic_only: bool = False  # VSG eq. 6-8 (SVSG): no deterministic state
 
     def __post_init__(self):
         if self.cell not in CELLS:
@@ -198,19 +198,21 @@ def _detached(state: State) -> State:
     return {k: v.detach() for k, v in state.items()}
 
 
-def kl_loss(dynamics: LatentDynamics, post: State, prior: State, balance: float | None,
+def kl_loss(dynamics: LatentDynamics, post: State, prior: State, balance: float,
             free: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(loss, mean KL)``. ``balance=None``: ``max(mean KL(post || prior), free)`` (DreamerV1,
-    free nats after the batch-time mean); else DreamerV2's KL balancing, free nats after the
-    mean: ``(1 - b) max(mean KL(post || sg prior), free) + b max(mean KL(sg post || prior), free)``.
-    An SVSG gate mask stays live in both terms."""
-    value = dynamics.kl(post, prior).mean()
-    if balance is None:
-        return value.clamp(min=free), value
+    """``(loss, mean KL)``: DreamerV2's KL balancing with free nats after the batch-time mean,
+    ``(1 - b) max(mean KL(post || sg prior), free) + b max(mean KL(sg post || prior), free)``.
+    ``b = 0.5`` is, as in the DreamerV2 code, the unbalanced ``max(mean KL(post || prior),
+    free)`` of DreamerV1 (the formula would halve both gradients). An SVSG gate mask stays live
+    in both terms."""
+    if balance == 0.5:
+        value = dynamics.kl(post, prior).mean()
+        return value.clamp(min=free), value.detach()
     keep_gate = {"gate": post["gate"]} if "gate" in post else {}
     lhs = dynamics.kl(post, _detached(prior)).mean()
     rhs = dynamics.kl({**_detached(post), **keep_gate}, prior).mean()
-    return (1 - balance) * lhs.clamp(min=free) + balance * rhs.clamp(min=free), value
+    loss = (1 - balance) * lhs.clamp(min=free) + balance * rhs.clamp(min=free)
+    return loss, lhs.detach()
 
 
 def gate_sparsity_loss(gate_prob: torch.Tensor, kappa: float = 0.4, scale: float = 0.1,

@@ -25,11 +25,13 @@ def preprocess_image(obs: torch.Tensor, bits: int = 5, noise: bool = False) -> t
 
 
 class ConvEncoder(nn.Module):
-    def __init__(self, channels: int = 3, depth: int = 32):
+    """PlaNet's (ReLU) and Dreamer's (ReLU in V1, ELU in V2 and VSG) image encoder."""
+
+    def __init__(self, channels: int = 3, depth: int = 32, activation=nn.ReLU):
         super().__init__()
         layers, c = [], channels
         for mult in (1, 2, 4, 8):
-            layers += [nn.Conv2d(c, depth * mult, 4, 2), nn.ReLU()]
+            layers += [nn.Conv2d(c, depth * mult, 4, 2), activation()]
             c = depth * mult
         self.net = nn.Sequential(*layers, nn.Flatten())
         self.embed_dim = depth * 8 * 4  # 2x2 spatial for 64x64 inputs
@@ -40,13 +42,15 @@ class ConvEncoder(nn.Module):
 
 
 class ConvDecoder(nn.Module):
-    def __init__(self, feature_dim: int, channels: int = 3, depth: int = 32):
+    """Mean image from features: Dense(32 d) -> 1x1 map -> transposed convs k5, 5, 6, 6 s2."""
+
+    def __init__(self, feature_dim: int, channels: int = 3, depth: int = 32, activation=nn.ReLU):
         super().__init__()
         self.fc = nn.Linear(feature_dim, depth * 32)
         self.net = nn.Sequential(
-            nn.ConvTranspose2d(depth * 32, depth * 4, 5, 2), nn.ReLU(),
-            nn.ConvTranspose2d(depth * 4, depth * 2, 5, 2), nn.ReLU(),
-            nn.ConvTranspose2d(depth * 2, depth, 6, 2), nn.ReLU(),
+            nn.ConvTranspose2d(depth * 32, depth * 4, 5, 2), activation(),
+            nn.ConvTranspose2d(depth * 4, depth * 2, 5, 2), activation(),
+            nn.ConvTranspose2d(depth * 2, depth, 6, 2), activation(),
             nn.ConvTranspose2d(depth, channels, 6, 2))
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
@@ -54,6 +58,12 @@ class ConvDecoder(nn.Module):
         x = self.fc(features).view(-1, self.fc.out_features, 1, 1)
         out = self.net(x)
         return out.view(*lead, *out.shape[1:])
+
+
+def normalise_image(obs: torch.Tensor) -> torch.Tensor:
+    """Dreamer's preprocessing, the same when acting and training: uint8 ``(..., H, W, C)`` ->
+    float ``(..., C, H, W)``, ``x / 255 - 0.5``."""
+    return (obs.float() / 255.0 - 0.5).movedim(-1, -3)
 
 
 class VectorEncoder(nn.Module):

@@ -1,0 +1,81 @@
+"""The Dreamer-family agents (wmagents/agents/dreamer.py, vsg.py): presets, acting vs training
+preprocessing, and learning on tiny tasks."""
+
+import importlib
+
+import numpy as np
+import pytest
+import torch
+
+from toy_envs import PixelDot
+from wmagents.agents import AGENT_TABLE, dreamer, vsg
+
+TINY = dict(deter=16, hidden=16, stoch=4, classes=4, cnn_depth=4, head_units=16)
+SPACES = (PixelDot.observation_space, PixelDot.action_space)
+
+
+def make(module, **overrides):
+    return module.make_agent(*SPACES, seed=0, device="cpu", overrides={**TINY, **overrides})
+
+
+def test_table_presets_are_the_modules_presets():
+    rows = {e.name: e for e in AGENT_TABLE}
+    for name in ("dreamer", "vsg"):
+        assert rows[name].presets == tuple(importlib.import_module(rows[name].module).PRESETS)
+
+
+@pytest.mark.parametrize("module,preset,expected", [
+    (dreamer, "dreamerv2", dict(cell="ln_gru", alignment="v2", kl_balance=0.8, batch_size=16)),
+    (dreamer, "dreamerv1", dict(cell="gru", classes=0, alignment="v1", kl_balance=0.5,
+                                actor="tanh_normal", exploration_noise=0.3, slow_critic_every=0)),
+    (vsg, "vsg", dict(cell="vsg", gate_sparsity_scale=0.1, alignment="vsg", reward_scale=2.0)),
+    (vsg, "vsg_dreamerv1", dict(cell="ln_gru", classes=0, gate_sparsity_scale=0.0)),
+    (vsg, "svsg_bbs", dict(stochastic_only=True, discount_layers=4, kl_free=1.0, pretrain=1)),
+    (vsg, "vsg_bbs", dict(classes=32, discount_layers=4, kl_free=0.0, entropy_scale=2e-3)),
+])
+def test_presets_set_the_papers_settings_and_overrides_win(module, preset, expected):
+    gaussian = {"classes": 0} if module.PRESETS[preset].get("classes") == 0 else {}
+    config = make(module, preset=preset, horizon=4, **gaussian).config
+    assert config.preset == preset and config.horizon == 4
+    for name, value in expected.items():
+        if name not in TINY:
+            assert getattr(config, name) == value, name
+
+
+def test_unknown_preset_is_refused_by_name():
+    with pytest.raises(ValueError, match="preset='dreamerv3'"):
+        make(dreamer, preset="dreamerv3")
+
+
+def test_svsg_has_only_the_gated_stochastic_state():
+    agent = make(vsg, preset="svsg", stoch=12, classes=0)
+    assert agent.model.dynamics.feature_dim == 12
+    assert "deter" not in agent.reset(True)["latent"]
+
+
+@pytest.mark.parametrize("module,preset", [(dreamer, "dreamerv2"), (vsg, "vsg")])
+def test_acting_filters_the_image_exactly_as_training_does(module, preset):
+    """The first posterior of a training chunk equals the acting filter's, for the same uint8
+    frame and random draws (acting on raw 0-255 values would change it)."""
+    agent = make(module, preset=preset)
+    frame = PixelDot().reset(seed=3)[0]
+    model = agent.model
+    torch.manual_seed(1)
+    acting = model.filter(model.dynamics.initial(1), torch.zeros(1, 2), torch.as_tensor(frame)[None])
+    torch.manual_seed(1)
+    post, _ = model.observe(model.preprocess(torch.as_tensor(frame)[None, None]), torch.zeros(1, 1, 2))
+    torch.testing.assert_close(acting["stoch"], post["stoch"][:, 0])
+    assert model.preprocess(torch.as_tensor(frame)).abs().max() <= 0.5
+
+
+def test_actions_are_rescaled_to_the_env_bounds():
+    from gymnasium import spaces
+    box = spaces.Box(np.array([0.0, -2.0], np.float32), np.array([1.0, 2.0], np.float32))
+    agent = dreamer.make_agent(spaces.Box(-1, 1, (3,), np.float32), box, seed=0, device="cpu",
+                               overrides={**TINY, "prefill": 0})
+    state = agent.reset(False)
+    for _ in range(20):
+        action, state = agent.act(np.zeros(3, np.float32), state, explore=True)
+        assert box.contains(action)
+    np.testing.assert_allclose(agent._normalise(box.high), [1, 1])
+    np.testing.assert_allclose(agent._normalise(box.low), [-1, -1])
