@@ -79,3 +79,17 @@ def test_actions_are_rescaled_to_the_env_bounds():
         assert box.contains(action)
     np.testing.assert_allclose(agent._normalise(box.high), [1, 1])
     np.testing.assert_allclose(agent._normalise(box.low), [-1, -1])
+
+
+def test_the_baseline_adapters_preflight_on_a_dreamer_id():
+    """``baselines/dreamer`` and ``baselines/vsg`` load through the runner; a bad preset is
+    refused before any run starts."""
+    from wmagents.harness.runner import RunSpec, preflight
+
+    env_id = "wmenvs/Dreamer-cartpole-swingup-v0"
+    preflight([RunSpec("baselines/dreamer", env_id, 0, 10, 10, 1, {**TINY, "preset": "dreamerv1",
+                                                                   "classes": 0}),
+               RunSpec("baselines/vsg", env_id, 0, 10, 10, 1, {**TINY, "preset": "svsg",
+                                                               "classes": 0})])
+    with pytest.raises(ValueError, match="preset='nope'"):
+        preflight([RunSpec("baselines/vsg", env_id, 0, 10, 10, 1, {"preset": "nope"})])

@@ -48,6 +48,33 @@ class PixelDot(gym.Env):
         return self._obs(), -float(np.linalg.norm(self.pos - 32)) / 32, False, self.t >= 12, {}
 
 
+class PixelPointGoal(PointGoal1D):
+    """PointGoal1D seen as a 64x64 image: columns left of ``x`` (mapped to 0..64) are white."""
+
+    observation_space = spaces.Box(0, 255, (64, 64, 3), np.uint8)
+
+    def __init__(self):
+        super().__init__()
+        self.observation_space = PixelPointGoal.observation_space
+
+    def _image(self, obs):
+        image = np.zeros((64, 64, 3), np.uint8)
+        image[:, : int(round((obs[0] + 1) * 32))] = 255
+        return image
+
+    def reset(self, *, seed=None, options=None):
+        obs, info = super().reset(seed=seed, options=options)
+        return self._image(obs), info
+
+    def step(self, action):
+        obs, *rest = super().step(action)
+        return (self._image(obs), *rest)
+
+
+def make_pixel_point_goal() -> gym.Env:
+    return gym.wrappers.TimeLimit(PixelPointGoal(), max_episode_steps=30)
+
+
 def make_point_goal() -> gym.Env:
     return gym.wrappers.TimeLimit(PointGoal1D(), max_episode_steps=30)
 

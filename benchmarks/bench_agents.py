@@ -1,0 +1,219 @@
+"""One update and one acting step of every agent at its paper configuration, on one CPU thread
+(and on CUDA when present), with peak memory, FLOPs per update and the fraction of this
+core's measured matmul throughput they reach.
+
+    python benchmarks/bench_agents.py [--agents dreamer:dreamerv2 vsg:vsg ...] [--repeats 3]
+        [--device cpu|cuda|both] [--smoke] [--write]
+
+Each cell runs in a fresh process (``torch.set_num_threads(1)`` on CPU): build the agent with
+the row's paper overrides, fill its replay with random transitions of 100-step episodes on
+the row's spaces, run one warm-up update, then ``--repeats`` timed updates (median) and as many
+acting steps (``explore=False``: the policy, or the planner). FLOPs come from
+``torch.utils.flop_counter.FlopCounterMode`` over one more update (matmuls and convolutions,
+forward and backward); "of peak" divides the update's FLOP/s by this core's fp32 matmul
+throughput (a 2048 x 2048 x 2048 product, same thread count). ``--smoke`` applies each row's
+smoke overrides from the agent table (seconds; it checks the script, its numbers mean nothing).
+``--write`` replaces the "Agents" section of RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import load_average, machine, write_section  # noqa: E402
+
+SECTION = "## Agents"
+# name -> (agent row, spaces, paper overrides, what one update is)
+CASES = {
+    "sac": ("sac", "locomotion", {}, "one SAC step (actor, critics, temperature)"),
+    "sac_discrete": ("sac_discrete", "grid", {}, "one discrete-SAC step, batch 150"),
+    "parsimonious_sac": ("parsimonious_sac", "grid", {}, "one dynamics + one SAC step"),
+    "parsimonious_planning": ("parsimonious_planning", "grid_goal", {}, "one dynamics step"),
+    "planet": ("planet", "pixels", {}, "one model step, 50 x 50 chunks"),
+    "dreamer:dreamerv2": ("dreamer", "pixels", {"preset": "dreamerv2"},
+                          "model + actor-critic, 16 x 50"),
+    "dreamer:dreamerv1": ("dreamer", "pixels", {"preset": "dreamerv1"},
+                          "model + actor-critic, 50 x 50"),
+    "vsg:vsg": ("vsg", "pixels", {"preset": "vsg"}, "model + actor-critic, 50 x 50, DIM 1024"),
+    "vsg:svsg": ("vsg", "pixels", {"preset": "svsg"}, "model + actor-critic, 50 x 50, DIM 1024"),
+}
+
+
+def spaces_for(kind: str):
+    import numpy as np
+    from gymnasium import spaces
+
+    vector = spaces.Box(-np.inf, np.inf, (68,), np.float32)
+    return {
+        "locomotion": (spaces.Box(-np.inf, np.inf, (17,), np.float32),
+                       spaces.Box(-1.0, 1.0, (6,), np.float32)),
+        "grid": (vector, spaces.Discrete(5)),
+        "grid_goal": (spaces.Dict({"observation": vector, "achieved_goal": vector,
+                                   "desired_goal": vector}), spaces.Discrete(5)),
+        "pixels": (spaces.Box(0, 255, (64, 64, 3), np.uint8),
+                   spaces.Box(-1.0, 1.0, (6,), np.float32)),
+    }[kind]
+
+
+def _fill_replay(agent, observation_space, action_space, steps: int = 300) -> None:
+    """Random 100-step episodes straight into the agent's replay (no training)."""
+    import numpy as np
+
+    from wmagents.api import Transition
+
+    flat = getattr(observation_space, "spaces", {}).get("observation", observation_space)
+    observation_space.seed(0)
+    action_space.seed(0)
+    obs = flat.sample()
+    for step in range(steps):
+        next_obs = flat.sample()
+        end = step % 100 == 99
+        agent.replay.add(Transition(obs, action_space.sample(), float(np.random.rand()),
+                                    next_obs, False, end))
+        obs = next_obs
+
+
+def _update_function(name: str, agent):
+    """One update of ``agent`` as its own training path runs it."""
+    from wmagents.nn import torch_batch
+
+    if name == "sac":
+        return lambda: agent.update(torch_batch(agent.replay.sample(agent.config.batch_size),
+                                                agent.device))
+    if name == "sac_discrete":
+        def step():
+            b = torch_batch(agent.replay.sample(agent.config.batch_size), agent.device)
+            return agent.sac.update(b, b["action"].long())
+        return step
+    if name == "parsimonious_sac":
+        return lambda: (agent.dynamics_step(), agent.sac_step())
+    if name == "parsimonious_planning":
+        def step():
+            import torch
+            b = {k: torch.as_tensor(v, device=agent.device)
+                 for k, v in agent.replay.sample(agent.config.dynamics_batch).items()}
+            loss, _ = agent.model.loss(b["obs"].float(), b["action"], b["next_obs"].float())
+            agent.optimizer.zero_grad()
+            loss.backward()
+            agent.optimizer.step()
+        return step
+    return agent.update            # planet, dreamer, vsg
+
+
+def matmul_peak_gflops(dtype_name: str = "float32", size: int = 2048) -> float:
+    import torch
+
+    dtype = getattr(torch, dtype_name)
+    a, b = torch.randn(size, size, dtype=dtype), torch.randn(size, size, dtype=dtype)
+    a @ b
+    start = time.perf_counter()
+    for _ in range(3):
+        a @ b
+    return 3 * 2 * size ** 3 / (time.perf_counter() - start) / 1e9
+
+
+def measure(case: str, device: str, repeats: int, smoke: bool) -> dict:
+    import torch
+
+    import wmagents.agents as table
+
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    row, kind, overrides, _ = CASES[case]
+    entry = table.get_agent(row)
+    observation_space, action_space = spaces_for(kind)
+    if smoke:     # the preset's own settings win (SVSG's Gaussian latents over smoke's classes)
+        preset = getattr(entry.load(), "PRESETS", {}).get(overrides.get("preset"), {})
+        overrides = {**{k: v for k, v in entry.smoke.items() if k not in preset}, **overrides}
+    baseline_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    agent = entry.load().make_agent(observation_space, action_space, seed=0, device=device,
+                                    overrides=overrides)
+    _fill_replay(agent, observation_space, action_space)
+    update = _update_function(row, agent)
+    update()                                                   # warm-up
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
+    times = []
+    for _ in range(repeats):
+        sync()
+        start = time.perf_counter()
+        update()
+        sync()
+        times.append(time.perf_counter() - start)
+    from torch.utils.flop_counter import FlopCounterMode
+    with FlopCounterMode(display=False) as counter:
+        update()
+    flops = counter.get_total_flops()
+    obs = observation_space.sample()
+    state = agent.reset(False)
+    act_times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        _, state = agent.act(obs, state, explore=False)
+        sync()
+        act_times.append(time.perf_counter() - start)
+    peak = (torch.cuda.max_memory_allocated() / 2 ** 20 if device == "cuda" else
+            (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - baseline_rss) / 1024)
+    seconds = statistics.median(times)
+    return {"update_s": seconds, "act_s": statistics.median(act_times), "flops": flops,
+            "gflops_per_s": flops / seconds / 1e9, "peak_mb": peak,
+            "machine_gflops": matmul_peak_gflops() if device == "cpu" else float("nan")}
+
+
+def run_cell(case: str, device: str, repeats: int, smoke: bool) -> dict:
+    command = [sys.executable, __file__, "--worker", case, device, str(repeats)]
+    if smoke:
+        command.append("--smoke")
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--agents", nargs="*", default=list(CASES), choices=list(CASES))
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--device", default="cpu", choices=("cpu", "cuda", "both"))
+    parser.add_argument("--smoke", action="store_true", help="tiny agents: checks the script")
+    parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
+    parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        case, device, repeats = args.worker
+        print(json.dumps(measure(case, device, int(repeats), args.smoke)))
+        return
+    from tqdm import tqdm
+
+    devices = ["cpu", "cuda"] if args.device == "both" else [args.device]
+    rows = ["| agent | one update is | device | update (s) | act (s) | GFLOP / update | "
+            "GFLOP/s | of fp32 matmul peak | peak memory (MB) |",
+            "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for case in tqdm(args.agents, desc="agents"):
+        for device in devices:
+            r = run_cell(case, device, args.repeats, args.smoke)
+            share = (f"{r['gflops_per_s'] / r['machine_gflops']:.0%}"
+                     if r["machine_gflops"] == r["machine_gflops"] else "-")
+            rows.append(f"| {case} | {CASES[case][3]} | {device} | {r['update_s']:.4g} | "
+                        f"{r['act_s']:.3g} | {r['flops'] / 1e9:.3g} | {r['gflops_per_s']:.1f} | "
+                        f"{share} | {r['peak_mb']:.0f} |")
+            print(rows[-1], flush=True)
+    header = (f"`python benchmarks/bench_agents.py --repeats {args.repeats}"
+              f"{' --smoke' if args.smoke else ''}` on {machine()}, one torch thread per "
+              f"process, fp32, paper configurations, median of {args.repeats}. Load average "
+              f"(1/5/15 min) at the start: {load_average()} on {os.cpu_count()} cores. "
+              f"Peak memory: the process's RSS growth (CPU) or torch's peak allocation (CUDA).")
+    text = "\n".join([SECTION, "", header, "", *rows, ""])
+    print(text)
+    if args.write:
+        write_section(SECTION, text + "\n")
+
+
+if __name__ == "__main__":
+    main()
