@@ -79,3 +79,27 @@ def test_state_dict_round_trip_continues_identically():
     b.load_state_dict(a.state_dict())
     for x, y in zip(a.sample(16).values(), b.sample(16).values()):
         np.testing.assert_array_equal(x, y)
+
+
+def test_episode_uniform_chunks_pick_episodes_not_steps():
+    """One long and three short episodes: length-weighted starts mostly land in the long one,
+    episode-uniform starts in each episode a quarter of the time; chunks stay inside one."""
+    buffer = ReplayBuffer(IMAGE, ACTION, capacity=1000, seed=2)
+    fill(buffer, [200, 6, 6, 6])
+    for uniform, expected in ((False, 195 / 198), (True, 0.25)):
+        chunk = buffer.sample_sequences(4000, 5, uniform_episodes=uniform)
+        episodes = chunk["obs"][:, :, 0, 0, 0]
+        assert (episodes == episodes[:, :1]).all()
+        assert np.diff(chunk["obs"][:, :, 0, 0, 1].astype(int), axis=1).min() == 1
+        assert abs((episodes[:, 0] == 0).mean() - expected) < 0.03
+    with pytest.raises(ValueError, match="chunks of 7 steps"):
+        ReplayBuffer(IMAGE, ACTION, 100, 0).sample_sequences(2, 7, uniform_episodes=True)
+
+
+def test_episode_uniform_chunks_survive_the_ring_wrapping():
+    buffer = ReplayBuffer(IMAGE, ACTION, capacity=50, seed=3)
+    fill(buffer, [9] * 12)                    # 120 slots through a 50-slot ring
+    chunk = buffer.sample_sequences(500, 8, uniform_episodes=True)
+    episodes = chunk["obs"][:, :, 0, 0, 0]
+    assert (episodes == episodes[:, :1]).all() and episodes.min() >= 7
+    assert np.diff(chunk["obs"][:, :, 0, 0, 1].astype(int), axis=1).min() == 1

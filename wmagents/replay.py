@@ -7,7 +7,10 @@ observation of slot ``i`` is slot ``i + 1``. Two samplers read the same ring buf
 
 * ``sample(batch)`` -> transitions ``(obs, action, reward, next_obs, terminated, truncated)``;
 * ``sample_sequences(batch, length)`` -> chunks of ``length`` consecutive steps inside one
-  episode (``length + 1`` observations), never crossing an episode boundary or the write head.
+  episode (``length + 1`` observations), never crossing an episode boundary or the write head;
+  starts uniform over all valid ones (episodes weighted by length), or with
+  ``uniform_episodes=True`` an episode uniform among those that hold a chunk and a start
+  uniform inside it (Dreamer's and VSG's samplers).
 
 A chunk starting at slot ``i`` is valid iff slot ``i + length`` (mod capacity) belongs to the
 same episode and is ``length`` steps later, which also rejects slots overwritten by the ring.
@@ -89,9 +92,25 @@ class ReplayBuffer:
                 "next_obs": self.obs[j], "terminated": self.terminated[i],
                 "truncated": self.truncated[i]}
 
-    def sample_sequences(self, batch: int, length: int) -> dict[str, np.ndarray]:
+    def _episode_uniform_starts(self, batch: int, length: int) -> np.ndarray:
+        """An episode uniform among those whose first slot is still stored and that hold a
+        chunk (an episode the ring has begun to overwrite is left out), then a uniform start."""
+        firsts = np.flatnonzero(self.step[: self.size] == 0)
+        counts = np.bincount(self.episode[: self.size][self.episode[: self.size] >= 0],
+                             minlength=self.episodes)[self.episode[firsts]]
+        firsts, counts = firsts[counts > length], counts[counts > length]
+        if not len(firsts):
+            raise ValueError(f"not enough data for chunks of {length} steps "
+                             f"({self.transitions} steps stored)")
+        chosen = self.rng.integers(0, len(firsts), size=batch)
+        offset = (self.rng.random(batch) * (counts[chosen] - length)).astype(np.int64)
+        return (firsts[chosen] + offset) % self.capacity
+
+    def sample_sequences(self, batch: int, length: int,
+                         uniform_episodes: bool = False) -> dict[str, np.ndarray]:
         """``obs`` is ``(batch, length + 1, ...)``; the other keys are ``(batch, length, ...)``."""
-        start = self._starts(batch, length)
+        start = (self._episode_uniform_starts(batch, length) if uniform_episodes
+                 else self._starts(batch, length))
         idx = (start[:, None] + np.arange(length + 1)) % self.capacity
         steps = idx[:, :-1]
         return {"obs": self.obs[idx], "action": self.action[steps], "reward": self.reward[steps],

@@ -15,8 +15,8 @@ final DreamerV2 code's ``dmc_vision`` settings) and ``dreamerv1`` (DreamerV1's D
 Step-valued settings are agent steps at action repeat 2 (the originals count env steps).
 VSG's presets are in :mod:`wmagents.agents.vsg`.
 
-Deviations: chunks are drawn uniformly over valid starts (episodes weighted by length; DMC's
-are all one length, where this equals the originals' uniform choice of episode); fp32 on CPU,
+Chunks: an episode uniform among those holding a chunk, a start uniform inside it (the
+originals' samplers). Deviations: fp32 on CPU,
 bf16 autocast on CUDA only with ``bf16=True`` (the originals ran fp16 with loss scaling); with a
 discount head, DreamerV2's d_0 is the head's prediction, not the start's true terminal flag.
 """
@@ -172,7 +172,8 @@ class Dreamer:
 
     def update(self) -> dict[str, float]:
         c = self.config
-        batch = self.replay.sample_sequences(c.batch_size, c.chunk_length - 1)
+        batch = self.replay.sample_sequences(c.batch_size, c.chunk_length - 1,
+                                             uniform_episodes=True)
         obs = torch.as_tensor(batch["obs"], device=self.device)
         action = torch.as_tensor(self._normalise(batch["action"]), dtype=torch.float32,
                                  device=self.device)
