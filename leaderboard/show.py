@@ -28,12 +28,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--page", type=Path, help="HTML page to write (default: "
                         "leaderboard.html next to --db)")
     args = parser.parse_args(argv)
-    if not args.db.exists():
-        raise SystemExit(f"no results store at {args.db} (run python -m leaderboard.evaluate)")
     agent = canonical_agent(args.agent) if args.agent else None
     only = load_suite(args.suite) if args.suite else None
     try:
-        store = Store(args.db)
+        store = Store(args.db, read_only=True)
     except StoreError as error:
         raise SystemExit(f"python -m leaderboard.show: {error}") from None
     with store:
@@ -61,11 +59,18 @@ def main(argv: list[str] | None = None) -> None:
                     continue
                 summaries.append(summarise(store, suite, run_agent, overrides))
                 tables.append(markdown(summaries[-1]))
-        page = (write_page(store, summaries, args.page or args.db.parent / "leaderboard.html")
-                if summaries else None)
+        page, page_error = None, None
+        if summaries:
+            target = args.page or args.db.parent / "leaderboard.html"
+            try:
+                page = write_page(store, summaries, target)
+            except OSError as error:    # e.g. the store sits on a read-only file system
+                page_error = f"\nPage not written ({target}: {error.strerror}); pass --page PATH"
     print("\n\n".join(tables) if tables else f"no finished runs in {args.db}")
     if page:
         print(f"\nPage with plots (what this command printed): {page}")
+    if page_error:
+        print(page_error)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 
 from wmagents.harness.spec import RunSpec
-from wmagents.harness.store import Store
+from wmagents.harness.store import Store, StoreError
 
 SPEC = RunSpec("baselines/random", "wmenvs/GridWorld-v0", seed=3, budget=100, eval_every=50,
                eval_episodes=2)
@@ -96,3 +96,23 @@ def test_a_broken_store_is_named_with_what_to_do(tmp_path):
     (tmp_path / "a-file").write_text("x")          # a store "inside" a file: named too
     with pytest.raises(StoreError, match="a-file/r.sqlite"):
         Store(tmp_path / "a-file" / "r.sqlite")
+
+
+def test_read_only_store_reads_without_touching_the_file(tmp_path):
+    """``read_only=True`` (leaderboard.show) lists what is there, leaves the file's bytes as
+    they were, refuses writes by name, and never creates a missing store."""
+    import hashlib
+
+    path = tmp_path / "store.sqlite"
+    with Store(path) as store:
+        store.submit([SPEC], label="tiny@v1")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    with Store(path, read_only=True) as store:
+        assert store.status(SPEC.run_id) == "running"
+        assert [r["run_id"] for r in store.runs(status=None)] == [SPEC.run_id]
+        with pytest.raises(StoreError, match="read-only"):
+            store.submit([SPEC], label="other")
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
+    with pytest.raises(StoreError, match="no results store"):
+        Store(tmp_path / "missing.sqlite", read_only=True)
+    assert not (tmp_path / "missing.sqlite").exists()

@@ -75,13 +75,42 @@ class StoreError(ValueError):
 
 
 class Store:
-    def __init__(self, path: str | os.PathLike = DEFAULT_DB):
-        self.path = Path(path)
+    """The SQLite results store. ``read_only=True`` (``leaderboard.show``) never creates,
+    migrates or writes the file and works on a read-only file system or a copy without write
+    permission (``mode=ro``, else ``immutable=1``, which skips the WAL locks); a write through
+    it raises :class:`StoreError`."""
+
+    def __init__(self, path: str | os.PathLike = DEFAULT_DB, read_only: bool = False):
+        self.path, self.read_only = Path(path), read_only
         try:
-            self._open()
+            self._open_read_only() if read_only else self._open()
         except (OSError, sqlite3.DatabaseError) as error:
             raise StoreError(f"results store {self.path}: {error}. "
                              + _ADVICE.get(str(error), _ADVICE["default"])) from None
+
+    def _open_read_only(self) -> None:
+        if not self.path.is_file():
+            raise StoreError(f"no results store at {self.path} (run python -m "
+                             "leaderboard.evaluate first, or pass --db)")
+        uri = self.path.resolve().as_uri()
+        for flags in ("mode=ro", "mode=ro&immutable=1"):
+            try:
+                self.conn = sqlite3.connect(f"{uri}?{flags}", uri=True, timeout=60)
+                self.conn.execute("SELECT count(*) FROM runs").fetchone()
+                break
+            except sqlite3.OperationalError:
+                if flags.endswith("immutable=1"):
+                    raise
+        self.conn.row_factory = sqlite3.Row
+        tables = {r["name"] for r in self.conn.execute("SELECT name FROM sqlite_master")}
+        have = {r["name"] for r in self.conn.execute("PRAGMA table_info(runs)")}
+        if "run_labels" not in tables or any(c not in have for _, c, _ in ADDED_COLUMNS):
+            raise StoreError(f"results store {self.path} is from an older wmagents: open it once "
+                             "writable (python -m leaderboard.evaluate, or a copy) to migrate it")
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise StoreError(f"results store {self.path} was opened read-only")
 
     def _open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -113,6 +142,7 @@ class Store:
         return row["status"] if row else None
 
     def submit(self, specs: list[RunSpec], label: str = "") -> None:
+        self._writable()
         """Insert ``running`` rows for specs not seen before and file every spec, old or new,
         under ``label`` (one transaction): a run shared by two suites, or by a suite and its
         next version, is trained once and listed under both."""
@@ -127,6 +157,7 @@ class Store:
 
     def record(self, result: dict) -> None:
         """Write a finished run (curve, training episodes, final score) atomically."""
+        self._writable()
         prov = result["provenance"]
         final = result["eval_points"][-1]
         with self.conn:
