@@ -97,15 +97,7 @@ def _update_function(name: str, agent):
     if name == "parsimonious_sac":
         return lambda: (agent.dynamics_step(), agent.sac_step())
     if name == "parsimonious_planning":
-        def step():
-            import torch
-            b = {k: torch.as_tensor(v, device=agent.device)
-                 for k, v in agent.replay.sample(agent.config.dynamics_batch).items()}
-            loss, _ = agent.model.loss(b["obs"].float(), b["action"], b["next_obs"].float())
-            agent.optimizer.zero_grad()
-            loss.backward()
-            agent.optimizer.step()
-        return step
+        return agent.dynamics_step
     return agent.update            # planet, dreamer, vsg
 
 

@@ -86,6 +86,7 @@ def _states(model, batch, steps, scale):
 
 
 def test_free_nats_clip_the_kl_and_stop_its_gradient():
+    torch.manual_seed(0)        # random states: unseeded, scale 5 gave a KL under 3 now and then
     world = WorldModel(spaces.Box(-1, 1, (3,)), 2, WorldModelConfig(sizes=SMALL, free_nats=3.0))
     actions = torch.zeros(4, 6, 2)
     post, prior = _states(world.transition, 4, 6, scale=0.0)
@@ -95,7 +96,7 @@ def test_free_nats_clip_the_kl_and_stop_its_gradient():
     assert kl.item() == pytest.approx(3.0)
     kl.backward()
     assert all(v.grad is None or not v.grad.any() for v in (*post.values(), *prior.values()))
-    post, prior = _states(world.transition, 4, 6, scale=5.0)  # far apart: clipping inactive
+    post, prior = _states(world.transition, 4, 6, scale=20.0)  # far apart: clipping inactive
     raw = world.transition.kl(post, prior)
     assert (raw > 3.0).all()
     clipped = world.overshooting_kls(post, prior, actions)[0]

@@ -160,13 +160,18 @@ class LatentPlanner:
         self.tasks_done += 1
         metrics: dict[str, float] = {}
         for _ in range(self.config.dynamics_updates_per_episode if self.model else 0):
-            b = {k: torch.as_tensor(v, device=self.device)
-                 for k, v in self.replay.sample(self.config.dynamics_batch).items()}
-            loss, metrics = self.model.loss(b["obs"].float(), b["action"], b["next_obs"].float())
-            self.optimizer.zero_grad()
-            loss.backward()
-            self.optimizer.step()
+            metrics = self.dynamics_step()
         return {"epsilon": self.epsilon(), **metrics}
+
+    def dynamics_step(self) -> dict[str, float]:
+        """One gradient step of the learnt model on a replay batch (Algorithm 2)."""
+        b = {k: torch.as_tensor(v, device=self.device)
+             for k, v in self.replay.sample(self.config.dynamics_batch).items()}
+        loss, metrics = self.model.loss(b["obs"].float(), b["action"], b["next_obs"].float())
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        return metrics
 
     def state_dict(self) -> dict:
         state = {"replay": self.replay.state_dict(), "rng": self.rng.bit_generator.state,

@@ -26,7 +26,7 @@ from torch import nn
 from wmagents.models.dreamer_rssm import LatentDynamics, State, gate_sparsity_loss, kl_loss
 from wmagents.models.planet_nets import (ConvDecoder, ConvEncoder, VectorEncoder,
                                          normalise_image, vector_decoder)
-from wmagents.models.world_model import stack_states
+from wmagents.models.world_model import filter_sequence
 from wmagents.nn import mlp
 
 ACTIVATIONS = {"relu": nn.ReLU, "elu": nn.ELU}
@@ -69,14 +69,9 @@ class DreamerWorldModel(nn.Module):
 
     def observe(self, target: torch.Tensor, actions: torch.Tensor) -> tuple[State, State]:
         """Posterior and prior sequences ``(B, T)`` of preprocessed ``target (B, T, ...)``."""
-        embed = self.encoder(target)
-        state = self.dynamics.initial(target.shape[0], target.device)
-        priors, posts = [], []
-        for t in range(target.shape[1]):
-            prior, state = self.dynamics.obs_step(state, actions[:, t], embed[:, t])
-            priors.append(prior)
-            posts.append(state)
-        return stack_states(posts), stack_states(priors)
+        return filter_sequence(self.dynamics.obs_step,
+                               self.dynamics.initial(target.shape[0], target.device),
+                               self.encoder(target), actions)
 
     def predicted_discount(self, features: torch.Tensor) -> torch.Tensor:
         """The discount head's mean, or the constant gamma without one."""

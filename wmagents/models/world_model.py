@@ -58,6 +58,18 @@ def stack_states(states: list[State], dim: int = 1) -> State:
     return {k: torch.stack([s[k] for s in states], dim) for k in states[0]}
 
 
+def filter_sequence(step, initial: State, embed: torch.Tensor,
+                    actions: torch.Tensor) -> tuple[State, State]:
+    """Posterior and prior sequences ``(B, T)``: ``step(state, action, embed) -> (prior,
+    posterior)`` applied along time from ``initial``."""
+    state, priors, posts = initial, [], []
+    for t in range(embed.shape[1]):
+        prior, state = step(state, actions[:, t], embed[:, t])
+        priors.append(prior)
+        posts.append(state)
+    return stack_states(posts), stack_states(priors)
+
+
 def _detach(state: State) -> State:
     return {k: v.detach() for k, v in state.items()}
 
@@ -98,14 +110,9 @@ class WorldModel(nn.Module):
     def observe(self, target: torch.Tensor, actions: torch.Tensor) -> tuple[State, State]:
         """Posterior and prior sequences ``(B, T)`` for preprocessed ``target`` ``(B, T, ...)``
         and ``actions (B, T, A)`` (the action before each observation)."""
-        embed = self.encoder(target)
-        state = self.transition.initial(target.shape[0], target.device)
-        priors, posts = [], []
-        for t in range(target.shape[1]):
-            prior, state = self.transition.posterior(state, actions[:, t], embed[:, t])
-            priors.append(prior)
-            posts.append(state)
-        return stack_states(posts), stack_states(priors)
+        return filter_sequence(self.transition.posterior,
+                               self.transition.initial(target.shape[0], target.device),
+                               self.encoder(target), actions)
 
     def loss(self, obs: torch.Tensor, action: torch.Tensor, reward: torch.Tensor):
         target = self.preprocess(obs, noise=True)
