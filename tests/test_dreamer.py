@@ -93,3 +93,35 @@ def test_the_baseline_adapters_preflight_on_a_dreamer_id():
                                                                "classes": 0})])
     with pytest.raises(ValueError, match="preset='nope'"):
         preflight([RunSpec("baselines/vsg", env_id, 0, 10, 10, 1, {"preset": "nope"})])
+
+
+LEARNING = dict(deter=64, hidden=64, stoch=8, classes=8, cnn_depth=8, head_units=64,
+                batch_size=16, chunk_length=10, prefill=150, train_every=2, pretrain=50,
+                horizon=8, model_lr=1e-3, actor_lr=1e-4, value_lr=3e-4)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("module,preset", [(dreamer, "dreamerv2"), (vsg, "vsg")])
+def test_dreamer_family_learns_a_tiny_pixel_task(module, preset, tmp_path):
+    """PixelPointGoal (PointGoal1D seen as a 64x64 frame): a random policy scores about -17.
+    After 1,800 steps the actor's mode scored (measured, one thread, seeds 0 / 1 / 2):
+    dreamerv2 -1.7 / -5.2 / -14.5, vsg -6.4 / -4.4 / -14.5. Seed 2 collapsed onto one extreme
+    action, as these small nets often do with the papers' learning rates (actor 8e-5, model
+    3e-4) or a 120-step prefill; an entropy scale of 0.05 lifted it to -10.6 / -4.0. The test
+    pins seed 0 and this faster setting; the threshold (-9) leaves room for thread-count
+    differences."""
+    from toy_envs import make_pixel_point_goal
+    from wmagents.agents.random_agent import RandomAgent
+    from wmagents.harness.loop import LoopConfig, evaluate, train
+
+    torch.manual_seed(0)
+    env = make_pixel_point_goal()
+    agent = module.make_agent(env.observation_space, env.action_space, seed=0, device="cpu",
+                              overrides={**LEARNING, "preset": preset})
+    result = train(agent, make_pixel_point_goal, seed=0, config=LoopConfig(1800, 1800, 10),
+                   run_dir=tmp_path)
+    random_return = evaluate(RandomAgent(env.observation_space, env.action_space, seed=0),
+                             make_pixel_point_goal(), 0, 10, 0)["mean_return"]
+    assert random_return < -12
+    assert result.final["mean_return"] > -9.0
+    assert result.final["mean_return"] > random_return + 5
