@@ -96,7 +96,8 @@ PRESETS = {
     "dreamerv2": {},
     # DreamerV1 (danijar/dreamer define_config, DMC): plain GRU, 30 Gaussian dims, free nats 3,
     # no balancing (balance 0.5), ReLU convs, tanh-Normal actor + N(0, 0.3), live value, 50 x 50 chunks;
-    # prefill 5000, 100 updates per 1000 env steps (at action repeat 2: 2500 and 500).
+    # prefill 5000, 100 updates per 1000 env steps (at action repeat 2: 2500 and 500); Adam
+    # epsilon: TensorFlow's default 1e-7 (the config sets none).
     "dreamerv1": dict(stoch=30, classes=0, cell="gru", std="softplus", cnn_depth=32,
                       activation="relu", reward_layers=2, value_layers=3, kl_balance=0.5,
                       kl_free=3.0, model_lr=6e-4, adam_eps=1e-7, weight_decay=0.0,
