@@ -18,6 +18,7 @@ from wmagents.harness.store import DEFAULT_DB
 PAPERS = {
     "planet": "wmagents.reproduce.planet",
     "parsimonious": "wmagents.reproduce.parsimonious",
+    "vsg": "wmagents.reproduce.vsg",
 }
 BUDGETS = ("smoke", "small", "paper")
 
@@ -44,6 +45,27 @@ def check_common_arguments(parser: argparse.ArgumentParser, args) -> None:
         parser.error(f"--seeds must be >= 1, got {args.seeds}")
     if args.workers is not None and args.workers < 1:
         parser.error(f"--workers must be >= 1, got {args.workers}")
+
+
+def run_tables(args, names, run_one, path) -> int:
+    """``run_one(name, args, store, out) -> (text, ok)`` for each table or figure in ``names``
+    against one store, each printed as it finishes; all of them written to ``path`` (in
+    ``args.out``). Exit code 0 when every run finished."""
+    from pathlib import Path
+
+    from wmagents.harness.store import Store
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    texts, ok = [], True
+    with Store(args.db) as store:
+        for name in names:
+            text, table_ok = run_one(name, args, store, out)
+            texts.append(text)
+            ok &= table_ok
+            print(text + "\n", flush=True)
+    (out / path).write_text("\n\n".join(texts) + "\n")
+    return 0 if ok else 1
 
 
 @dataclass

@@ -30,7 +30,7 @@ from wmagents.harness.runner import SweepReport, run_sweep
 from wmagents.harness.spec import RunSpec
 from wmagents.harness.store import Store, work_dir_for
 from wmagents.reproduce import (Cell, add_common_arguments, check_common_arguments,
-                                comparison_table)
+                                comparison_table, run_tables)
 
 WORLDS = ("GridWorld", "FourRooms", "Torus")
 POLICY_STEPS, PLANNING_STEPS = 250, 50
@@ -195,15 +195,5 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     check_common_arguments(parser, args)
     args.seeds = args.seeds or BUDGETS[args.budget]["seeds"]
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    reports, ok = [], True
-    with Store(args.db) as store:
-        for figure in args.figure or (3, 4):
-            text, figure_ok = run_figure(figure, args, store, out)
-            reports.append(text)
-            ok &= figure_ok
-            print(text + "\n", flush=True)
-    (out / f"tables_{args.budget}.md").write_text("\n\n".join(reports) + "\n")
-    return 0 if ok else 1
+    return run_tables(args, args.figure or (3, 4), run_figure, f"tables_{args.budget}.md")
 

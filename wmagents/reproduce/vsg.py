@@ -1,0 +1,170 @@
+"""VSG (Jain et al. 2022, "Learning Robust Dynamics through Variational Sparse Gating"): the
+ShapeHerd (BBS) and DMC tables of its score files, ours beside theirs.
+
+``python -m wmagents.reproduce vsg [--table shapeherd|dmc] [--budget smoke|small|paper]
+[--seeds N] [--backend local|ray]``
+
+* **shapeherd**: ``vsg_dreamerv2_bbs``, ``vsg_bbs``, ``svsg_bbs`` (:mod:`wmagents.agents.vsg`)
+  on the ``wmenvs/ShapeHerdBBS-d*-s*-v0`` IDs (the released BBS code's variants: sparse reward,
+  frame skip 4, 750 decisions). Score = objects per evaluation episode; the paper's values at
+  1M env steps (= 250K decisions: these IDs report decisions, not env steps).
+* **dmc**: Hafner's DreamerV1 (``dreamer``, ``preset=dreamerv1``) and ``vsg_dreamerv2``,
+  ``vsg``, ``svsg`` on ``wmenvs/Dreamer-<domain>-<task>-v0`` (64x64, action repeat 2). Score
+  at 500K env steps = mean of the evaluations in the 50K window ending there (one episode,
+  actor mode, every 10K); the paper's DreamerV1 column is the author metrics of
+  DreamerV1's own score file, the others VSG's ``dmc.jsonl`` (mean +- std over seeds).
+
+Budgets: ``paper`` (5 seeds, the papers' settings and lengths: a GPU), ``small`` (CPU hours,
+1 seed: cartpole-swingup and walker-walk to 100K env steps, BBS d0-s1.0 to 200K env steps,
+cnn depth 16, 16 x 32 chunks, DIM 200 = VSG's config default instead of 1024), ``smoke`` (CI: tiny networks, 2K env steps, one task each).
+Only ``paper`` is a reproduction; the others check the plumbing and the trend.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from wmagents.harness import plots
+from wmagents.harness.plots import eval_curve, new_figure, save
+from wmagents.harness.runner import run_sweep
+from wmagents.harness.spec import RunSpec
+from wmagents.harness.store import Store, work_dir_for
+from wmagents.reproduce import (Cell, add_common_arguments, check_common_arguments,
+                                comparison_table, run_tables)
+
+DREAMER, VSG = "wmagents.agents.dreamer", "wmagents.agents.vsg"
+# method -> (agent module, preset)
+DMC_ROWS = {"DreamerV1": (DREAMER, "dreamerv1"), "DreamerV2": (VSG, "vsg_dreamerv2"),
+            "VSG": (VSG, "vsg"), "SVSG": (VSG, "svsg")}
+BBS_ROWS = {"DreamerV2": (VSG, "vsg_dreamerv2_bbs"), "VSG(C)": (VSG, "vsg_bbs"),
+            "SVSG": (VSG, "svsg_bbs")}
+DMC_TASKS = ("cartpole-swingup", "cheetah-run", "finger-spin", "finger-turn_hard", "hopper-stand",
+             "pendulum-swingup", "quadruped-run", "quadruped-walk", "reacher-easy",
+             "reacher-hard", "walker-run", "walker-walk")
+# VSG's scores/dmc.jsonl at 500K env steps (DreamerV1: DreamerV1's scores/dreamer.json at 505K)
+DMC_PAPER = {
+    "DreamerV1": ("678+-271", "630+-40", "339+-61", "240+-137", "610+-191", "789+-64",
+                  "201+-90", "223+-80", "430+-206", "95+-65", "463+-92", "886+-31"),
+    "DreamerV2": ("829+-27", "672+-72", "553+-203", "392+-185", "872+-37", "808+-20",
+                  "349+-43", "341+-36", "920+-80", "164+-79", "678+-33", "940+-13"),
+    "VSG": ("787+-72", "598+-116", "662+-162", "361+-166", "905+-19", "815+-52", "452+-37",
+            "614+-88", "852+-79", "95+-101", "642+-66", "918+-71"),
+    "SVSG": ("472+-210", "485+-60", "561+-192", "409+-92", "839+-59", "855+-28", "440+-12",
+             "458+-36", "884+-103", "232+-130", "601+-126", "948+-7"),
+}
+BBS_VARIANTS = tuple(f"d{d}-s{s}" for d in (0, 1, 2, 4) for s in ("1.0", "1.2", "1.4", "1.6"))
+# VSG's scores/bbs.jsonl at 1M env steps, objects per episode (sparse reward)
+BBS_PAPER = {
+    "DreamerV2": ("1.48+-0.53", "0.90+-0.32", "0.75+-0.11", "0.54+-0.19", "1.86+-0.69",
+                  "1.15+-0.19", "0.54+-0.24", "0.63+-0.19", "1.57+-0.22", "0.88+-0.27",
+                  "0.90+-0.14", "0.48+-0.16", "1.34+-0.40", "0.96+-0.19", "0.58+-0.19",
+                  "0.61+-0.14"),
+    "VSG(C)": ("2.59+-0.66", "1.85+-0.47", "0.87+-0.32", "0.73+-0.16", "1.89+-0.77",
+               "1.92+-0.36", "0.82+-0.44", "0.62+-0.33", "2.03+-0.43", "1.08+-0.30",
+               "1.10+-0.23", "0.65+-0.23", "1.58+-0.18", "1.15+-0.53", "0.63+-0.19",
+               "0.67+-0.09"),
+    "SVSG": ("2.50+-0.37", "1.24+-0.22", "0.86+-0.21", "0.65+-0.34", "2.83+-0.51",
+             "1.36+-0.31", "0.93+-0.35", "0.69+-0.10", "2.72+-0.36", "1.30+-0.38",
+             "0.69+-0.10", "0.46+-0.08", "1.82+-0.49", "1.34+-0.21", "1.16+-0.39",
+             "0.46+-0.19"),
+}
+TINY = {"deter": 32, "hidden": 32, "stoch": 4, "classes": 4, "cnn_depth": 8, "head_units": 32,
+        "batch_size": 4, "chunk_length": 16, "horizon": 5, "prefill": 100, "pretrain": 2}
+# per table: target env steps, evaluation every / episodes / window, steps per decision
+PROTOCOL = {"dmc": {"steps": 500_000, "every": 10_000, "episodes": 1, "window": 50_000,
+                    "per_decision": 1},     # Dreamer IDs count env steps (info["env_steps"])
+            "shapeherd": {"steps": 1_000_000, "every": 50_000, "episodes": 10,
+                          "window": 100_000, "per_decision": 4}}
+BUDGETS = {
+    "paper": {"seeds": 5, "fraction": 1.0, "overrides": {}, "tasks": None, "variants": None},
+    "small": {"seeds": 1, "fraction": 0.2,
+              "overrides": {"cnn_depth": 16, "batch_size": 16, "chunk_length": 32, "deter": 200,
+                            "hidden": 200},
+              "tasks": ("cartpole-swingup", "walker-walk"), "variants": ("d0-s1.0",)},
+    "smoke": {"seeds": 1, "fraction": 0.004, "overrides": TINY, "tasks": ("cartpole-swingup",),
+              "variants": ("d0-s1.0",)},
+}
+
+
+def _overrides(preset: str, budget: str) -> dict:
+    overrides = {**BUDGETS[budget]["overrides"], "preset": preset}
+    if budget == "smoke" and ("svsg" in preset or "dreamerv1" in preset):
+        overrides["classes"] = 0               # Gaussian presets keep Gaussian latents
+    if budget != "paper" and "svsg" in preset:
+        overrides["stoch"] = overrides["deter"]   # SVSG's state is DIM Gaussian dims
+    return overrides
+
+
+def table_specs(table: str, budget: str, seeds: int) -> dict[tuple[str, str], list[RunSpec]]:
+    """``{(method, column): run specs}`` of one table at one budget."""
+    from wmenvs.registration import dreamer_id, shapeherd_variant_id
+
+    preset, protocol = BUDGETS[budget], PROTOCOL[table]
+    per = protocol["per_decision"]
+    if table == "dmc":
+        rows, columns = DMC_ROWS, preset["tasks"] or DMC_TASKS
+        env_of = {task: dreamer_id(*task.split("-")) for task in columns}
+    else:
+        rows, columns = BBS_ROWS, preset["variants"] or BBS_VARIANTS
+        env_of = {v: shapeherd_variant_id(int(v[1]), float(v.split("-s")[1])) for v in columns}
+    steps = int(protocol["steps"] * preset["fraction"]) // per
+    every = max(1, min(protocol["every"] // per, steps))
+    episodes = protocol["episodes"] if budget == "paper" else 1
+    return {(method, column): [RunSpec(agent, env_of[column], seed, steps, every, episodes,
+                                       _overrides(name, budget)) for seed in range(seeds)]
+            for method, (agent, name) in rows.items() for column in columns}
+
+
+def windowed_score(curve: list[dict], window: int) -> float:
+    """Mean of the evaluations in the last ``window`` steps of ``curve`` (all of them if the
+    run is shorter than the window)."""
+    last = curve[-1]["step"]
+    points = [p["mean_return"] for p in curve if p["step"] > last - window] or \
+        [curve[-1]["mean_return"]]
+    return sum(points) / len(points)
+
+
+def run_table(table: str, args, store: Store, out: Path) -> tuple[str, bool]:
+    specs = table_specs(table, args.budget, args.seeds)
+    paper = DMC_PAPER if table == "dmc" else BBS_PAPER
+    all_columns = DMC_TASKS if table == "dmc" else BBS_VARIANTS
+    columns = list(dict.fromkeys(column for _, column in specs))
+    report = run_sweep([s for group in specs.values() for s in group], store,
+                       work_dir_for(args.db, args.work_dir), args.backend, args.workers,
+                       args.address, args.device, f"vsg-{table}-{args.budget}")
+    protocol, per = PROTOCOL[table], PROTOCOL[table]["per_decision"]
+    cells, curves = {}, {}
+    for (method, column), group in specs.items():
+        finished = [s.run_id for s in group if store.status(s.run_id) == "finished"]
+        runs = [store.curve(run_id) for run_id in finished]
+        cells[method, column] = Cell(paper[method][all_columns.index(column)],
+                                     [windowed_score(c, protocol["window"] // per) for c in runs])
+        curves.setdefault(column, {})[method] = [eval_curve(c) for c in runs]
+    unit = "env steps" if table == "dmc" else "decisions (4 env steps each)"
+    title = (f"VSG {table} table, paper at {protocol['steps']:,} env steps "
+             f"(budget {args.budget}: {next(iter(specs.values()))[0].budget:,} {unit})")
+    notes = [f"- ours: mean [95 % bootstrap CI] (n) over seeds of the mean evaluation return "
+             f"in the last {protocol['window']:,} env steps; {args.seeds} seed(s)"]
+    notes += [f"- FAILED run {run_id} (left out): {error}" for run_id, error in report.failed.items()]
+    fig, axes = new_figure(len(curves), 3.2, 3)
+    for ax, (column, by_method) in zip(axes[0], curves.items()):
+        plots.plot_curves(ax, by_method)
+        ax.set(title=column, xlabel=unit, ylabel="evaluation return")
+    save(fig, out / f"vsg_{table}_curves_{args.budget}.png")
+    text = comparison_table(title, list(paper), columns, cells) + "\n\n" + "\n".join(notes)
+    return text, not report.failed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m wmagents.reproduce vsg",
+                                     description=__doc__.split("\n\n")[0])
+    add_common_arguments(parser)
+    parser.add_argument("--table", action="append", choices=("shapeherd", "dmc"),
+                        help="shapeherd and/or dmc (repeatable; default both)")
+    parser.add_argument("--out", default="runs/vsg", help="folder for the tables and plots")
+    args = parser.parse_args(argv)
+    check_common_arguments(parser, args)
+    args.seeds = args.seeds or BUDGETS[args.budget]["seeds"]
+    return run_tables(args, args.table or ("shapeherd", "dmc"), run_table,
+                      f"vsg_{args.budget}.md")
