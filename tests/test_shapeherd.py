@@ -38,6 +38,7 @@ def test_spaces_and_info_keys():
     assert info["object_positions"].shape == (5, 2) and info["object_in_play"].all()
     assert info["objects_remaining"] == 5 and info["objects_scored"] == 0
     np.testing.assert_array_equal(info["goal_rect"], [575.0, 237.5, 675.0, 462.5])
+    assert env.step(env.action_space.sample())[4]["env_steps"] == 4   # simulator steps taken
 
 
 def test_arena_geometry_scales_with_walls_fixed():

@@ -11,7 +11,7 @@ def test_specs_follow_the_protocol_of_each_table():
     assert len(bbs) == 3 * 16 and all(len(group) == 5 for group in bbs.values())
     spec = bbs["VSG(C)", "d2-s1.4"][0]
     assert spec.env_id == "wmenvs/ShapeHerdBBS-d2-s1.4-v0" and spec.agent == vsg.VSG
-    assert (spec.budget, spec.eval_every, spec.eval_episodes) == (250_000, 12_500, 10)
+    assert (spec.budget, spec.eval_every, spec.eval_episodes) == (1_000_000, 50_000, 10)
     assert spec.overrides == {"preset": "vsg_bbs"}
     dmc = vsg.table_specs("dmc", "paper", seeds=5)
     v1 = dmc["DreamerV1", "walker-walk"][0]

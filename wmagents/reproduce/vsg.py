@@ -7,7 +7,7 @@ ShapeHerd (BBS) and DMC tables of its score files, ours beside theirs.
 * **shapeherd**: ``vsg_dreamerv2_bbs``, ``vsg_bbs``, ``svsg_bbs`` (:mod:`wmagents.agents.vsg`)
   on the ``wmenvs/ShapeHerdBBS-d*-s*-v0`` IDs (the released BBS code's variants: sparse reward,
   frame skip 4, 750 decisions). Score = objects per evaluation episode; the paper's values at
-  1M env steps (= 250K decisions: these IDs report decisions, not env steps).
+  1M env steps (250K decisions).
 * **dmc**: Hafner's DreamerV1 (``dreamer``, ``preset=dreamerv1``) and ``vsg_dreamerv2``,
   ``vsg``, ``svsg`` on ``wmenvs/Dreamer-<domain>-<task>-v0`` (64x64, action repeat 2). Score
   at 500K env steps = mean of the evaluations in the 50K window ending there (one episode,
@@ -72,10 +72,10 @@ BBS_PAPER = {
 TINY = {"deter": 32, "hidden": 32, "stoch": 4, "classes": 4, "cnn_depth": 8, "head_units": 32,
         "batch_size": 4, "chunk_length": 16, "horizon": 5, "prefill": 100, "pretrain": 2}
 # per table: target env steps, evaluation every / episodes / window, steps per decision
-PROTOCOL = {"dmc": {"steps": 500_000, "every": 10_000, "episodes": 1, "window": 50_000,
-                    "per_decision": 1},     # Dreamer IDs count env steps (info["env_steps"])
+# (the loop counts env steps: both kinds of ID report info["env_steps"])
+PROTOCOL = {"dmc": {"steps": 500_000, "every": 10_000, "episodes": 1, "window": 50_000},
             "shapeherd": {"steps": 1_000_000, "every": 50_000, "episodes": 10,
-                          "window": 100_000, "per_decision": 4}}
+                          "window": 100_000}}
 BUDGETS = {
     "paper": {"seeds": 5, "fraction": 1.0, "overrides": {}, "tasks": None, "variants": None},
     "small": {"seeds": 1, "fraction": 0.2,
@@ -101,15 +101,14 @@ def table_specs(table: str, budget: str, seeds: int) -> dict[tuple[str, str], li
     from wmenvs.registration import dreamer_id, shapeherd_variant_id
 
     preset, protocol = BUDGETS[budget], PROTOCOL[table]
-    per = protocol["per_decision"]
     if table == "dmc":
         rows, columns = DMC_ROWS, preset["tasks"] or DMC_TASKS
         env_of = {task: dreamer_id(*task.split("-")) for task in columns}
     else:
         rows, columns = BBS_ROWS, preset["variants"] or BBS_VARIANTS
         env_of = {v: shapeherd_variant_id(int(v[1]), float(v.split("-s")[1])) for v in columns}
-    steps = int(protocol["steps"] * preset["fraction"]) // per
-    every = max(1, min(protocol["every"] // per, steps))
+    steps = int(protocol["steps"] * preset["fraction"])
+    every = max(1, min(protocol["every"], steps))
     episodes = protocol["episodes"] if budget == "paper" else 1
     return {(method, column): [RunSpec(agent, env_of[column], seed, steps, every, episodes,
                                        _overrides(name, budget)) for seed in range(seeds)]
@@ -133,15 +132,15 @@ def run_table(table: str, args, store: Store, out: Path) -> tuple[str, bool]:
     report = run_sweep([s for group in specs.values() for s in group], store,
                        work_dir_for(args.db, args.work_dir), args.backend, args.workers,
                        args.address, args.device, f"vsg-{table}-{args.budget}")
-    protocol, per = PROTOCOL[table], PROTOCOL[table]["per_decision"]
+    protocol = PROTOCOL[table]
     cells, curves = {}, {}
     for (method, column), group in specs.items():
         finished = [s.run_id for s in group if store.status(s.run_id) == "finished"]
         runs = [store.curve(run_id) for run_id in finished]
         cells[method, column] = Cell(paper[method][all_columns.index(column)],
-                                     [windowed_score(c, protocol["window"] // per) for c in runs])
+                                     [windowed_score(c, protocol["window"]) for c in runs])
         curves.setdefault(column, {})[method] = [eval_curve(c) for c in runs]
-    unit = "env steps" if table == "dmc" else "decisions (4 env steps each)"
+    unit = "env steps"
     title = (f"VSG {table} table, paper at {protocol['steps']:,} env steps "
              f"(budget {args.budget}: {next(iter(specs.values()))[0].budget:,} {unit})")
     notes = [f"- ours: mean [95 % bootstrap CI] (n) over seeds of the mean evaluation return "

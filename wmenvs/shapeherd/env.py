@@ -153,8 +153,8 @@ class ShapeHerdEnv(gym.Env):
         a0, a1 = validate_box_action(action, self.action_space).tolist()
         angle, magnitude = math.pi * (a0 + 1.0), MAX_MAGNITUDE / 2 * (a1 + 1.0)
         force = (FORCE_SCALE * magnitude * math.cos(angle), FORCE_SCALE * magnitude * math.sin(angle))
-        reward = 0.0
-        for _ in range(self.frame_skip):
+        reward, env_steps = 0.0, 0
+        for env_steps in range(1, self.frame_skip + 1):
             self._t += 1
             scored = self._world.step(force, self.np_random)
             if scored:
@@ -165,7 +165,7 @@ class ShapeHerdEnv(gym.Env):
         terminated = not self._world.objects
         if self.render_mode == "human":
             self.render()
-        return self._observation(), reward, terminated, False, self._info()
+        return self._observation(), reward, terminated, False, self._info(env_steps)
 
     def render(self):
         if self.render_mode is None:
@@ -192,9 +192,11 @@ class ShapeHerdEnv(gym.Env):
     def _observation(self) -> np.ndarray:
         return draw_world(self._world, agent_view(self._world, self.view_size, self.obs_size))
 
-    def _info(self) -> dict:
+    def _info(self, env_steps: int = 0) -> dict:
+        """The info dict; ``env_steps``: simulator steps of this call (0 after reset)."""
         remaining = len(self._world.objects)
         return {
+            "env_steps": env_steps,
             "agent_position": self._world.agent_position(),
             "object_in_play": self._world.object_in_play(),
             "object_positions": self._world.object_positions(),
