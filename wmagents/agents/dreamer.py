@@ -31,7 +31,7 @@ from gymnasium import spaces
 
 from wmagents.agents.random_agent import random_action
 from wmagents.api import Transition, make_config
-from wmagents.models.dreamer_behaviour import ActorCritic
+from wmagents.models.dreamer_behaviour import ActorCritic, clipped_step
 from wmagents.models.dreamer_rssm import DynamicsConfig
 from wmagents.models.dreamer_world_model import DreamerWorldModel
 from wmagents.nn import resolve_device
@@ -184,11 +184,8 @@ class Dreamer:
                                   enabled=c.bf16 and self.device.type == "cuda")
         with autocast:
             loss, post, metrics = self.model.loss(obs, action, reward, terminated)
-        self.model_optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        metrics["model_grad_norm"] = float(torch.nn.utils.clip_grad_norm_(
-            self.model.parameters(), c.grad_clip))
-        self.model_optimizer.step()
+        metrics["model_grad_norm"] = clipped_step(self.model_optimizer, loss, self.model,
+                                                  c.grad_clip)
         if self.model.discount is not None:    # the chunk's last step is no start (VSG code)
             post = {k: v[:, :-1] for k, v in post.items()}
         start = {k: v.flatten(0, 1) for k, v in post.items()}

@@ -27,6 +27,7 @@ from torch import nn
 
 from wmagents.models.dreamer_rssm import State
 from wmagents.models.imagination import behaviour_targets
+from wmagents.models.planet_nets import reward_head
 from wmagents.nn import mlp
 
 ACTORS = ("tanh_normal", "trunc_normal")
@@ -129,8 +130,7 @@ class ActorCritic(nn.Module):
         super().__init__()
         c = self.config = config
         self.actor = Actor(feature_dim, action_dim, c.actor, c.head_units, c.actor_layers)
-        self.critic = nn.Sequential(mlp(feature_dim, (c.head_units,) * c.value_layers, 1, nn.ELU),
-                                    nn.Flatten(-2, -1))
+        self.critic = reward_head(feature_dim, c.head_units, c.value_layers, nn.ELU)
         self.slow_critic = copy.deepcopy(self.critic).requires_grad_(False)
         self.actor_optimizer = torch.optim.AdamW(self.actor.parameters(), c.actor_lr,
                                                  eps=c.adam_eps, weight_decay=c.weight_decay)
@@ -166,15 +166,17 @@ class ActorCritic(nn.Module):
         actor_loss = -(targets.actor_weight * targets.actor_objective).mean()
         value = self.critic(features[targets.value_states].detach())
         value_loss = (targets.value_weight * 0.5 * (value - targets.value_target).pow(2)).mean()
-        actor_norm = _step(self.actor_optimizer, actor_loss, self.actor, c.grad_clip)
-        value_norm = _step(self.critic_optimizer, value_loss, self.critic, c.grad_clip)
+        actor_norm = clipped_step(self.actor_optimizer, actor_loss, self.actor, c.grad_clip)
+        value_norm = clipped_step(self.critic_optimizer, value_loss, self.critic, c.grad_clip)
         self.updates += 1
         return {"actor_loss": actor_loss.item(), "value_loss": value_loss.item(),
                 "actor_entropy": entropy.mean().item(), "imagined_reward": reward.mean().item(),
                 "actor_grad_norm": actor_norm, "value_grad_norm": value_norm}
 
 
-def _step(optimizer, loss: torch.Tensor, module: nn.Module, clip: float) -> float:
+def clipped_step(optimizer, loss: torch.Tensor, module: nn.Module, clip: float) -> float:
+    """One step on ``loss`` with ``module``'s gradient norm clipped at ``clip``; returns the
+    norm before clipping."""
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     norm = float(torch.nn.utils.clip_grad_norm_(module.parameters(), clip))

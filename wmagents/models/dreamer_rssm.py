@@ -31,7 +31,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-State = dict[str, torch.Tensor]
+from wmagents.models.rssm import State, gaussian_kl_per_dim
+
 CELLS = ("gru", "ln_gru", "vsg")
 STD_FUNCTIONS = ("softplus", "sigmoid2")
 
@@ -186,9 +187,7 @@ class LatentDynamics(nn.Module):
         if self.config.classes:
             log_q, log_p = post["logits"].log_softmax(-1), prior["logits"].log_softmax(-1)
             return (log_q.exp() * (log_q - log_p)).sum((-2, -1))
-        var_ratio = (post["std"] / prior["std"]).pow(2)
-        per_dim = 0.5 * (var_ratio + ((post["mean"] - prior["mean"]) / prior["std"]).pow(2)
-                         - 1 - var_ratio.log())
+        per_dim = gaussian_kl_per_dim(post["mean"], post["std"], prior["mean"], prior["std"])
         if self.config.stochastic_only:
             per_dim = per_dim * post["gate"]
         return per_dim.sum(-1)

@@ -25,16 +25,10 @@ from torch import nn
 
 from wmagents.models.dreamer_rssm import LatentDynamics, State, gate_sparsity_loss, kl_loss
 from wmagents.models.planet_nets import (ConvDecoder, ConvEncoder, VectorEncoder,
-                                         normalise_image, vector_decoder)
+                                         normalise_image, reward_head, vector_decoder)
 from wmagents.models.world_model import filter_sequence
-from wmagents.nn import mlp
 
 ACTIVATIONS = {"relu": nn.ReLU, "elu": nn.ELU}
-
-
-def head(in_dim: int, units: int, layers: int) -> nn.Module:
-    """``layers`` ELU layers of ``units`` -> one output, squeezed (Dreamer's 400-unit heads)."""
-    return nn.Sequential(mlp(in_dim, (units,) * layers, 1, nn.ELU), nn.Flatten(-2, -1))
 
 
 class DreamerWorldModel(nn.Module):
@@ -56,8 +50,8 @@ class DreamerWorldModel(nn.Module):
         features = self.dynamics.feature_dim
         self.decoder = (ConvDecoder(features, shape[2], config.cnn_depth, activation)
                         if self.pixels else vector_decoder(features, shape[0], config.head_units))
-        self.reward = head(features, config.head_units, config.reward_layers)
-        self.discount = (head(features, config.head_units, config.discount_layers)
+        self.reward = reward_head(features, config.head_units, config.reward_layers, nn.ELU)
+        self.discount = (reward_head(features, config.head_units, config.discount_layers, nn.ELU)
                          if config.discount_layers else None)
 
     def preprocess(self, obs: torch.Tensor) -> torch.Tensor:

@@ -80,6 +80,8 @@ def vector_decoder(feature_dim: int, obs_dim: int, hidden: int = 200) -> nn.Modu
     return mlp(feature_dim, (hidden, hidden), obs_dim)
 
 
-def reward_head(feature_dim: int, hidden: int = 300, layers: int = 3) -> nn.Module:
-    """Reward mean from features (spec: 3 x 300 ReLU); squeezed to ``(...,)``."""
-    return nn.Sequential(mlp(feature_dim, (hidden,) * layers, 1), nn.Flatten(-2, -1))
+def reward_head(feature_dim: int, hidden: int = 300, layers: int = 3,
+                activation=nn.ReLU) -> nn.Module:
+    """One scalar from features, squeezed to ``(...,)``: PlaNet's reward head (3 x 300 ReLU) and
+    Dreamer's reward, discount and value heads (400-unit ELU layers)."""
+    return nn.Sequential(mlp(feature_dim, (hidden,) * layers, 1, activation), nn.Flatten(-2, -1))

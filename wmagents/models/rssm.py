@@ -40,10 +40,15 @@ class LatentSizes:
     min_std: float = 0.1
 
 
+def gaussian_kl_per_dim(q_mean, q_std, p_mean, p_std) -> torch.Tensor:
+    """``KL(N(q_mean, q_std) || N(p_mean, p_std))`` of each dimension of diagonal Gaussians."""
+    var_ratio = (q_std / p_std).pow(2)
+    return 0.5 * (var_ratio + ((q_mean - p_mean) / p_std).pow(2) - 1 - var_ratio.log())
+
+
 def gaussian_kl(q_mean, q_std, p_mean, p_std) -> torch.Tensor:
     """``KL(N(q_mean, q_std) || N(p_mean, p_std))`` summed over the last dimension."""
-    var_ratio = (q_std / p_std).pow(2)
-    return 0.5 * (var_ratio + ((q_mean - p_mean) / p_std).pow(2) - 1 - var_ratio.log()).sum(-1)
+    return gaussian_kl_per_dim(q_mean, q_std, p_mean, p_std).sum(-1)
 
 
 class _Gaussian(nn.Module):
