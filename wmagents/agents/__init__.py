@@ -66,6 +66,17 @@ AGENT_TABLE: tuple[AgentEntry, ...] = (
                "(arXiv:1812.05905)", "Table 1; Sec. 5 (automatic temperature)",
                ("vector",), ("box",),
                smoke={"hidden": [16, 16], "batch_size": 8, "learning_starts": 20}),
+    AgentEntry("td3", "wmagents.agents.td3", "TD3Config",
+               'Fujimoto et al. 2018, "Addressing Function Approximation Error in Actor-Critic '
+               'Methods" (arXiv:1802.09477)', "Algorithm 1; Sec. 5-6, App. C (2018 code schedule)",
+               ("vector",), ("box",),
+               smoke={"hidden": [16, 16], "batch_size": 8, "random_steps": 20}),
+    AgentEntry("redq", "wmagents.agents.redq", "REDQConfig",
+               'Chen et al. 2021, "Randomized Ensembled Double Q-Learning: Learning Fast Without '
+               'a Model" (arXiv:2101.05982)', "Algorithm 1; Sec. 3, App. B (SAC backbone)",
+               ("vector",), ("box",),
+               smoke={"hidden": [16, 16], "batch_size": 8, "learning_starts": 20,
+                      "critics": 3, "updates_per_step": 2}),
     AgentEntry("sac_discrete", "wmagents.agents.sac_discrete", "DiscreteSACConfig",
                'Christodoulou 2019, "Soft Actor-Critic for Discrete Action Settings" '
                f"(arXiv:1910.07207); settings of {PARSIMONIOUS}",

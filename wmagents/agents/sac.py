@@ -19,9 +19,9 @@ from gymnasium import spaces
 
 from wmagents.agents.random_agent import random_action
 from wmagents.api import Transition, make_config
-from wmagents.nn import (QEnsemble, TanhGaussianActor, Temperature, UpdateSchedule, load_states,
-                         obs_tensor, optimizer_step, resolve_device, soft_update, states,
-                         torch_batch)
+from wmagents.nn import (QEnsemble, TanhGaussianActor, Temperature, UpdateSchedule, frozen,
+                         load_states, obs_tensor, optimizer_step, resolve_device, soft_update,
+                         states, torch_batch)
 from wmagents.replay import ReplayBuffer
 
 
@@ -61,7 +61,7 @@ class SAC:
         self.target_entropy = -config.target_entropy_scale * action_space.shape[0]
         obs_dim, act_dim = observation_space.shape[0], action_space.shape[0]
         self.actor = TanhGaussianActor(obs_dim, config.hidden, action_space).to(self.device)
-        self.critic = QEnsemble(obs_dim + act_dim, config.hidden, 1, n=2).to(self.device)
+        self.critic = self.make_critic(obs_dim + act_dim).to(self.device)
         self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
         self.actor_optimizer = torch.optim.Adam(self.actor.parameters(), lr=config.lr)
         self.critic_optimizer = torch.optim.Adam(self.critic.parameters(), lr=config.lr)
@@ -85,24 +85,44 @@ class SAC:
                                               self.device))
         return metrics
 
-    def q(self, critic: QEnsemble, obs: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
-        return critic(torch.cat([obs, action], -1)).squeeze(-1)
+    def make_critic(self, in_dim: int):
+        return QEnsemble(in_dim, self.config.hidden, 1, n=2)           # clipped double Q
+
+    def q(self, critic, obs: torch.Tensor, action: torch.Tensor, members=None) -> torch.Tensor:
+        x = torch.cat([obs, action], -1)
+        return (critic(x) if members is None else critic(x, members)).squeeze(-1)
+
+    def target_q(self, obs: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        """The value the critics regress on before the entropy term: min of the twin targets."""
+        return self.q(self.critic_target, obs, action).min(0).values
+
+    def policy_q(self, obs: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        """The value the actor ascends: min of the twin critics."""
+        return self.q(self.critic, obs, action).min(0).values
 
     def update(self, b: dict[str, torch.Tensor]) -> dict[str, float]:
+        return {**self.critic_update(b), **self.actor_update(b)}
+
+    def critic_update(self, b: dict[str, torch.Tensor]) -> dict[str, float]:
         alpha, gamma = self.temperature.alpha, self.config.gamma
         with torch.no_grad():                                          # eq. 5 target
             next_action, next_log_prob = self.actor.sample(b["next_obs"])
-            next_q = self.q(self.critic_target, b["next_obs"], next_action).min(0).values
+            next_q = self.target_q(b["next_obs"], next_action)
             target = b["reward"] + gamma * (1 - b["terminated"]) * (next_q - alpha * next_log_prob)
         q = self.q(self.critic, b["obs"], b["action"].float())
         critic_loss = optimizer_step(self.critic_optimizer,
-                                     F.mse_loss(q[0], target) + F.mse_loss(q[1], target))
-        action, log_prob = self.actor.sample(b["obs"])                 # eq. 7
-        q_pi = self.q(self.critic, b["obs"], action).min(0).values
-        actor_loss = optimizer_step(self.actor_optimizer, (alpha * log_prob - q_pi).mean())
-        alpha_value = self.temperature.update(-log_prob, self.target_entropy)   # eq. 18
+                                     F.mse_loss(q, target.expand_as(q)) * len(q))
         soft_update(self.critic_target, self.critic, self.config.tau)
-        return {"critic_loss": critic_loss, "actor_loss": actor_loss, "alpha": alpha_value,
+        return {"critic_loss": critic_loss}
+
+    def actor_update(self, b: dict[str, torch.Tensor]) -> dict[str, float]:
+        alpha = self.temperature.alpha
+        action, log_prob = self.actor.sample(b["obs"])                 # eq. 7
+        with frozen(self.critic):
+            q_pi = self.policy_q(b["obs"], action)
+            actor_loss = optimizer_step(self.actor_optimizer, (alpha * log_prob - q_pi).mean())
+        alpha_value = self.temperature.update(-log_prob, self.target_entropy)   # eq. 18
+        return {"actor_loss": actor_loss, "alpha": alpha_value,
                 "entropy": -log_prob.mean().item()}
 
     def _parts(self) -> dict:

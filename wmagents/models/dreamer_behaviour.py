@@ -17,7 +17,6 @@ Actors, on actions normalised to [-1, 1]:
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import math
 
@@ -28,7 +27,7 @@ from torch import nn
 from wmagents.models.dreamer_rssm import State
 from wmagents.models.imagination import behaviour_targets
 from wmagents.models.planet_nets import reward_head
-from wmagents.nn import mlp
+from wmagents.nn import frozen, mlp
 
 ACTORS = ("tanh_normal", "trunc_normal")
 _SQRT2 = math.sqrt(2.0)
@@ -109,18 +108,6 @@ class Actor(nn.Module):
             std = F.softplus(raw_std + math.log(math.expm1(5.0))) + 1e-4
             return TanhNormal(5 * torch.tanh(mean / 5), std)
         return TruncatedNormal(torch.tanh(mean), 2 * torch.sigmoid(raw_std / 2) + self.min_std)
-
-
-@contextlib.contextmanager
-def frozen(module: nn.Module):
-    """``module``'s parameters take no gradient inside the block (they still pass it on)."""
-    flags = [p.requires_grad for p in module.parameters()]
-    module.requires_grad_(False)
-    try:
-        yield module
-    finally:
-        for p, flag in zip(module.parameters(), flags):
-            p.requires_grad_(flag)
 
 
 class ActorCritic(nn.Module):

@@ -1,6 +1,8 @@
-"""MLP builder, Polyak target update and device auto-detection."""
+"""MLP builder, Polyak target update, frozen parameters and device auto-detection."""
 
 from __future__ import annotations
+
+import contextlib
 
 import numpy as np
 import torch
@@ -22,6 +24,18 @@ def soft_update(target: nn.Module, source: nn.Module, tau: float) -> None:
     """Polyak averaging ``target <- tau * source + (1 - tau) * target`` (SAC's target networks)."""
     for t, s in zip(target.parameters(), source.parameters()):
         t.lerp_(s, tau)
+
+
+@contextlib.contextmanager
+def frozen(module: nn.Module):
+    """``module``'s parameters take no gradient inside the block (they still pass it on)."""
+    flags = [p.requires_grad for p in module.parameters()]
+    module.requires_grad_(False)
+    try:
+        yield module
+    finally:
+        for p, flag in zip(module.parameters(), flags):
+            p.requires_grad_(flag)
 
 
 def resolve_device(name: str = "auto") -> torch.device:
