@@ -77,6 +77,13 @@ AGENT_TABLE: tuple[AgentEntry, ...] = (
                ("vector",), ("box",),
                smoke={"hidden": [16, 16], "batch_size": 8, "learning_starts": 20,
                       "critics": 3, "updates_per_step": 2}),
+    AgentEntry("alm", "wmagents.agents.alm", "ALMConfig",
+               'Ghugare et al. 2023, "Simplifying Model-based RL: Learning Representations, '
+               'Latent-space Models, and Policies with One Objective" (arXiv:2209.08466)',
+               "Algorithm 1; eq. 7-11, App. D Tables 3-4 (losses as the released code)",
+               ("vector",), ("box",),
+               smoke={"horizon": 2, "latent_dim": 4, "hidden": 16, "model_hidden": 16,
+                      "batch_size": 8, "random_steps": 20}),
     AgentEntry("sac_discrete", "wmagents.agents.sac_discrete", "DiscreteSACConfig",
                'Christodoulou 2019, "Soft Actor-Critic for Discrete Action Settings" '
                f"(arXiv:1910.07207); settings of {PARSIMONIOUS}",

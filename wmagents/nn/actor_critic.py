@@ -125,12 +125,14 @@ class UpdateSchedule:
 
 
 def optimizer_step(optimizer: torch.optim.Optimizer, loss: torch.Tensor,
-                   parameters=None, max_norm: float | None = None) -> float:
-    """One step on ``loss``; with ``max_norm`` the ``parameters``' gradient norm is clipped."""
+                   parameters=None, max_norm: float | None = None,
+                   error_if_nonfinite: bool = False) -> float:
+    """One step on ``loss``; with ``max_norm`` the ``parameters``' gradient norm is clipped
+    (and a non-finite norm raises when ``error_if_nonfinite``)."""
     optimizer.zero_grad()
     loss.backward()
     if max_norm is not None:
-        torch.nn.utils.clip_grad_norm_(parameters, max_norm)
+        torch.nn.utils.clip_grad_norm_(parameters, max_norm, error_if_nonfinite=error_if_nonfinite)
     optimizer.step()
     return loss.item()
 
