@@ -35,6 +35,9 @@ SECTION = "## Agents"
 # name -> (agent row, spaces, paper overrides, what one update is)
 CASES = {
     "sac": ("sac", "locomotion", {}, "one SAC step (actor, critics, temperature)"),
+    "td3": ("td3", "locomotion", {}, "one critic + delayed actor step, batch 100"),
+    "redq": ("redq", "locomotion", {}, "20 critic steps (10 critics) + 1 actor step"),
+    "alm": ("alm", "locomotion", {}, "model (K=3) + reward + critic + actor, batch 512"),
     "sac_discrete": ("sac_discrete", "grid", {}, "one discrete-SAC step, batch 150"),
     "parsimonious_sac": ("parsimonious_sac", "grid", {}, "one dynamics + one SAC step"),
     "parsimonious_planning": ("parsimonious_planning", "grid_goal", {}, "one dynamics step"),
@@ -89,6 +92,16 @@ def _update_function(name: str, agent):
     if name == "sac":
         return lambda: agent.update(torch_batch(agent.replay.sample(agent.config.batch_size),
                                                 agent.device))
+    if name == "td3":
+        return lambda: agent.update(torch_batch(agent.replay.sample(agent.config.batch_size),
+                                                agent.device), update_actor=True)
+    if name == "redq":
+        def step():
+            for _ in range(agent.config.updates_per_step):
+                b = torch_batch(agent.replay.sample(agent.config.batch_size), agent.device)
+                agent.critic_update(b)
+            return agent.actor_update(b)
+        return step
     if name == "sac_discrete":
         def step():
             b = torch_batch(agent.replay.sample(agent.config.batch_size), agent.device)
@@ -98,7 +111,7 @@ def _update_function(name: str, agent):
         return lambda: (agent.dynamics_step(), agent.sac_step())
     if name == "parsimonious_planning":
         return agent.dynamics_step
-    return agent.update            # planet, dreamer, vsg
+    return agent.update            # alm, planet, dreamer, vsg
 
 
 def matmul_peak_gflops(dtype_name: str = "float32", size: int = 2048) -> float:

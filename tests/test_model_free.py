@@ -7,12 +7,11 @@ import pytest
 import torch
 from gymnasium import spaces
 
+from point_goal_learning import train_point_goal
 from toy_envs import make_point_goal
-from wmagents.agents.random_agent import RandomAgent
 from wmagents.agents.redq import REDQ, REDQConfig
 from wmagents.agents.td3 import TD3, TD3Config
 from wmagents.api import Transition
-from wmagents.harness.loop import LoopConfig, evaluate, train
 from wmagents.nn import EnsembleMLP
 
 OBS = spaces.Box(-1.0, 1.0, (3,), np.float32)
@@ -110,18 +109,6 @@ def test_redq_actor_ascends_the_mean_of_all_critics_and_updates_once_per_g_criti
     assert adam_steps(agent.actor_optimizer) == 2
 
 
-def learning_run(agent, tmp_path, budget):
-    result = train(agent, make_point_goal, 0, LoopConfig(budget=budget, eval_every=budget // 3,
-                                                         eval_episodes=10), tmp_path)
-    random_score = evaluate(RandomAgent(make_point_goal().observation_space,
-                                        make_point_goal().action_space, seed=0),
-                            make_point_goal(), 0, 10, 0)["mean_return"]
-    print("point goal: random", random_score, "curve",
-          [p["mean_return"] for p in result.eval_points])
-    assert random_score < -8
-    return result.final
-
-
 @pytest.mark.slow
 def test_td3_learns_point_goal(tmp_path):
     """1,500 steps: final -1.3 / -1.8 / -1.3 on seeds 0-2 (random about -15)."""
@@ -129,7 +116,7 @@ def test_td3_learns_point_goal(tmp_path):
     env = make_point_goal()
     agent = TD3(env.observation_space, env.action_space,
                 TD3Config(hidden=(32, 32), batch_size=32, random_steps=300), seed=0)
-    final = learning_run(agent, tmp_path, 1500)
+    final = train_point_goal(agent, tmp_path, 1500)
     assert final["mean_return"] > -3.5 and final["success_rate"] >= 0.9
 
 
@@ -141,5 +128,5 @@ def test_redq_learns_point_goal(tmp_path):
     agent = REDQ(env.observation_space, env.action_space,
                  REDQConfig(hidden=(32, 32), batch_size=32, learning_starts=300,
                             updates_per_step=5), seed=0)
-    final = learning_run(agent, tmp_path, 1500)
+    final = train_point_goal(agent, tmp_path, 1500)
     assert final["mean_return"] > -6 and final["success_rate"] >= 0.9

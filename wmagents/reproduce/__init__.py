@@ -19,6 +19,7 @@ PAPERS = {
     "planet": "wmagents.reproduce.planet",
     "parsimonious": "wmagents.reproduce.parsimonious",
     "vsg": "wmagents.reproduce.vsg",
+    "alm": "wmagents.reproduce.alm",
 }
 BUDGETS = ("smoke", "small", "paper")
 
