@@ -38,6 +38,7 @@ CASES = {
     "td3": ("td3", "locomotion", {}, "one critic + delayed actor step, batch 100"),
     "redq": ("redq", "locomotion", {}, "20 critic steps (10 critics) + 1 actor step"),
     "alm": ("alm", "locomotion", {}, "model (K=3) + reward + critic + actor, batch 512"),
+    "mbpo": ("mbpo", "locomotion", {}, "20 SAC steps on mixed batches (model fits apart)"),
     "sac_discrete": ("sac_discrete", "grid", {}, "one discrete-SAC step, batch 150"),
     "parsimonious_sac": ("parsimonious_sac", "grid", {}, "one dynamics + one SAC step"),
     "parsimonious_planning": ("parsimonious_planning", "grid_goal", {}, "one dynamics step"),
@@ -102,6 +103,11 @@ def _update_function(name: str, agent):
                 agent.critic_update(b)
             return agent.actor_update(b)
         return step
+    if name == "mbpo":
+        agent.train_model()
+        agent.rollout(1)
+        return lambda: [agent.sac.update(agent.mixed_batch())
+                        for _ in range(agent.config.sac_updates_per_step)]
     if name == "sac_discrete":
         def step():
             b = torch_batch(agent.replay.sample(agent.config.batch_size), agent.device)

@@ -5,7 +5,8 @@ occupies ``T + 1`` slots, slot ``i`` holding ``obs_i`` and, except for the episo
 the action, reward, ``terminated`` and ``truncated`` of the step taken from it. The next
 observation of slot ``i`` is slot ``i + 1``. Two samplers read the same ring buffer:
 
-* ``sample(batch)`` -> transitions ``(obs, action, reward, next_obs, terminated, truncated)``;
+* ``sample(batch)`` -> transitions ``(obs, action, reward, next_obs, terminated, truncated)``
+  (``all_transitions()``: every one of them);
 * ``sample_sequences(batch, length)`` -> chunks of ``length`` consecutive steps inside one
   episode (``length + 1`` observations), never crossing an episode boundary or the write head;
   starts uniform over all valid ones (episodes weighted by length), or with
@@ -86,7 +87,16 @@ class ReplayBuffer:
                          f"({self.transitions} steps stored)")
 
     def sample(self, batch: int) -> dict[str, np.ndarray]:
-        i = self._starts(batch, 1)
+        return self._transitions(self._starts(batch, 1))
+
+    def all_transitions(self) -> dict[str, np.ndarray]:
+        """Every stored transition, in slot order (for models fit on all the data)."""
+        i = np.arange(self.size)
+        j = (i + 1) % self.capacity
+        return self._transitions(i[(self.episode[j] == self.episode[i])
+                                   & (self.step[j] == self.step[i] + 1)])
+
+    def _transitions(self, i: np.ndarray) -> dict[str, np.ndarray]:
         j = (i + 1) % self.capacity
         return {"obs": self.obs[i], "action": self.action[i], "reward": self.reward[i],
                 "next_obs": self.obs[j], "terminated": self.terminated[i],

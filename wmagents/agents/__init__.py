@@ -84,6 +84,15 @@ AGENT_TABLE: tuple[AgentEntry, ...] = (
                ("vector",), ("box",),
                smoke={"horizon": 2, "latent_dim": 4, "hidden": 16, "model_hidden": 16,
                       "batch_size": 8, "random_steps": 20}),
+    AgentEntry("mbpo", "wmagents.agents.mbpo", "MBPOConfig",
+               'Janner et al. 2019, "When to Trust Your Model: Model-Based Policy Optimization" '
+               "(arXiv:1906.08253)", "Algorithm 2; App. C (and the released configs)",
+               ("vector",), ("box",),
+               smoke={"members": 3, "elites": 2, "model_hidden": [8, 8],
+                      "weight_decay": [1e-5, 1e-5, 1e-5], "model_batch": 8,
+                      "model_max_epochs": 3, "model_train_every": 10, "rollout_batch": 16,
+                      "epoch_length": 20, "sac_updates_per_step": 1, "random_steps": 20,
+                      "hidden": [16, 16], "batch_size": 8}),
     AgentEntry("sac_discrete", "wmagents.agents.sac_discrete", "DiscreteSACConfig",
                'Christodoulou 2019, "Soft Actor-Critic for Discrete Action Settings" '
                f"(arXiv:1910.07207); settings of {PARSIMONIOUS}",

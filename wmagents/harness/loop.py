@@ -208,7 +208,8 @@ def train(agent: Agent, make_env: Callable[[], gym.Env], seed: int, config: Loop
         s["train_episodes"].append({"episode": s["episode"], "step": s["step"], **episode})
         record = {"kind": "train_episode", **s["train_episodes"][-1]}
         if updates:
-            record["update"] = {k: float(np.mean([u[k] for u in updates])) for k in updates[-1]}
+            keys = dict.fromkeys(k for u in updates for k in u)   # an update may report a subset
+            record["update"] = {k: float(np.mean([u[k] for u in updates if k in u])) for k in keys}
             updates.clear()
         write(record)
         if next_checkpoint <= s["step"] < config.budget:
