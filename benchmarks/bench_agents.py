@@ -38,6 +38,7 @@ CASES = {
     "td3": ("td3", "locomotion", {}, "one critic + delayed actor step, batch 100"),
     "redq": ("redq", "locomotion", {}, "20 critic steps (10 critics) + 1 actor step"),
     "alm": ("alm", "locomotion", {}, "model (K=3) + reward + critic + actor, batch 512"),
+    "sac_svg": ("sac_svg", "locomotion", {}, "4 model steps (H=3) + critic, actor, reward, done"),
     "mbpo": ("mbpo", "locomotion", {}, "20 SAC steps on mixed batches (model fits apart)"),
     "sac_discrete": ("sac_discrete", "grid", {}, "one discrete-SAC step, batch 150"),
     "parsimonious_sac": ("parsimonious_sac", "grid", {}, "one dynamics + one SAC step"),
@@ -117,7 +118,9 @@ def _update_function(name: str, agent):
         return lambda: (agent.dynamics_step(), agent.sac_step())
     if name == "parsimonious_planning":
         return agent.dynamics_step
-    return agent.update            # alm, planet, dreamer, vsg
+    if name == "sac_svg":
+        agent.replay.transitions = agent.config.warmup_steps     # the value-expansion actor
+    return agent.update            # alm, sac_svg, planet, dreamer, vsg
 
 
 def matmul_peak_gflops(dtype_name: str = "float32", size: int = 2048) -> float:

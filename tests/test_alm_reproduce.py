@@ -9,7 +9,7 @@ from wmagents.reproduce import alm
 
 def test_specs_follow_the_protocol_and_the_per_task_settings():
     paper = alm.table_specs("paper", seeds=5)
-    assert len(paper) == 5 * 5 and all(len(group) == 5 for group in paper.values())
+    assert len(paper) == 7 * 5 and all(len(group) == 5 for group in paper.values())
     spec = paper["TD3", "Hopper"][0]
     assert spec.env_id == "wmenvs/Hopper-v0" and spec.agent == "wmagents.agents.td3"
     assert (spec.budget, spec.eval_every, spec.eval_episodes) == (200_000, 5_000, 5)
@@ -19,6 +19,9 @@ def test_specs_follow_the_protocol_and_the_per_task_settings():
     assert paper["ALM(3)", "Walker2d"][0].overrides == {}
     assert paper["MBPO", "Hopper"][0].overrides == {
         "target_entropy_scale": 1 / 3, "termination": "hopper", "rollout_schedule": [20, 150, 1, 15]}
+    svg = paper["SAC-SVG(2)", "Walker2d"][0].overrides
+    assert svg == {"horizon": 2, "target_entropy_init": -2.0, "target_entropy_final": -16.0,
+                   "entropy_decay_factor": 0.015625, "entropy_decay_steps": 200_000}
     small = alm.table_specs("small", seeds=2)
     assert set(small) == {(m, t) for m in ("ALM(3)", "SAC", "TD3") for t in ("HalfCheetah", "T-Ant")}
     assert small["SAC", "T-Ant"][1].budget == 30_000 and small["SAC", "T-Ant"][1].seed == 1
@@ -35,6 +38,6 @@ def test_smoke_budget_prints_table1_and_the_runtime_table(tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 0
     assert "| ALM(3) | 10789+-366 | " in out and "| SLBO | 1097+-166 | - |" in out
-    assert out.count("(n=1)") == 5
-    assert "| REDQ | 0." in out and "| MBPO | 0." in out and "| SAC-SVG(2) | not built yet" in out
+    assert out.count("(n=1)") == 7
+    assert "| REDQ | 0." in out and "| MBPO | 0." in out and "| SAC-SVG(3) | 0." in out
     assert (tmp_path / "out" / "alm_table1_curves_smoke.png").stat().st_size > 0

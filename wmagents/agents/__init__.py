@@ -93,6 +93,14 @@ AGENT_TABLE: tuple[AgentEntry, ...] = (
                       "model_max_epochs": 3, "model_train_every": 10, "rollout_batch": 16,
                       "epoch_length": 20, "sac_updates_per_step": 1, "random_steps": 20,
                       "hidden": [16, 16], "batch_size": 8}),
+    AgentEntry("sac_svg", "wmagents.agents.sac_svg", "SACSVGConfig",
+               'Amos et al. 2021, "On the model-based stochastic value gradient for continuous '
+               'reinforcement learning" (arXiv:2008.12775)',
+               "Sec. 3-4 (SAC-SVG(H)); the released config/train.yaml", ("vector",), ("box",),
+               smoke={"horizon": 2, "hidden": [16, 16], "model_latent": 8,
+                      "model_encoder_hidden": [8], "head_hidden": [8], "seq_batch_size": 4,
+                      "step_batch_size": 8, "model_updates_per_step": 1, "random_steps": 20,
+                      "warmup_steps": 40}),
     AgentEntry("sac_discrete", "wmagents.agents.sac_discrete", "DiscreteSACConfig",
                'Christodoulou 2019, "Soft Actor-Critic for Discrete Action Settings" '
                f"(arXiv:1910.07207); settings of {PARSIMONIOUS}",

@@ -20,18 +20,10 @@ from gymnasium import spaces
 from torch import nn
 from torch.distributions import Independent, Normal
 
-from wmagents.nn import mlp
+from wmagents.nn import mlp, orthogonal_init
 
 STD_MIN, STD_MAX = 0.1, 10.0     # the code's soft std bounds
 MEAN_BOUND = 30.0                # the code's mean squashing scale
-
-
-def orthogonal_init(module: nn.Module) -> nn.Module:
-    for layer in module.modules():
-        if isinstance(layer, nn.Linear):
-            nn.init.orthogonal_(layer.weight)
-            nn.init.zeros_(layer.bias)
-    return module
 
 
 class LatentGaussian(nn.Module):

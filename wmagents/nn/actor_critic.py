@@ -51,14 +51,23 @@ class _BoxScaled(nn.Module):
 
 
 class TanhGaussianActor(_BoxScaled):
-    def __init__(self, obs_dim: int, hidden: tuple[int, ...], action_space: spaces.Box):
+    """With ``log_std_bounds=(lo, hi)`` the log-std is ``lo + (hi - lo)(tanh(x) + 1) / 2``
+    (SAC-SVG's actor) instead of clamped into [-20, 2]."""
+
+    def __init__(self, obs_dim: int, hidden: tuple[int, ...], action_space: spaces.Box,
+                 log_std_bounds: tuple[float, float] | None = None):
         super().__init__(action_space)
         self.net = mlp(obs_dim, hidden, 2 * action_space.shape[0])
+        self.log_std_bounds = log_std_bounds
 
     def sample(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Reparameterised squashed sample in the Box and its log-probability (eq. 21)."""
         mean, log_std = self.net(obs).chunk(2, dim=-1)
-        std = log_std.clamp(LOG_STD_MIN, LOG_STD_MAX).exp()
+        if self.log_std_bounds is None:
+            std = log_std.clamp(LOG_STD_MIN, LOG_STD_MAX).exp()
+        else:
+            low, high = self.log_std_bounds
+            std = (low + (high - low) * (torch.tanh(log_std) + 1) / 2).exp()
         u = mean + std * torch.randn_like(mean)
         a = torch.tanh(u)
         log_prob = torch.distributions.Normal(mean, std).log_prob(u) \

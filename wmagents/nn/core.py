@@ -19,6 +19,16 @@ def mlp(in_dim: int, hidden: tuple[int, ...], out_dim: int, activation=nn.ReLU) 
     return nn.Sequential(*layers)
 
 
+def orthogonal_init(module: nn.Module) -> nn.Module:
+    """Every ``nn.Linear`` in ``module`` orthogonal (gain 1) with zero bias (ALM's and SVG's
+    codes); returns ``module``."""
+    for layer in module.modules():
+        if isinstance(layer, nn.Linear):
+            nn.init.orthogonal_(layer.weight)
+            nn.init.zeros_(layer.bias)
+    return module
+
+
 @torch.no_grad()
 def soft_update(target: nn.Module, source: nn.Module, tau: float) -> None:
     """Polyak averaging ``target <- tau * source + (1 - tau) * target`` (SAC's target networks)."""
