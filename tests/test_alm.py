@@ -7,26 +7,15 @@ import numpy as np
 import pytest
 import torch
 from gymnasium import spaces
-from torch import nn
 from torch.distributions import Independent, Normal
 
 from point_goal_learning import train_point_goal
+from stubs import Fn
 from toy_envs import make_point_goal
 from wmagents.agents.alm import ALM, ALMConfig
 from wmagents.models.alm_nets import LatentActor, LatentGaussian
 
 ONE_D = spaces.Box(-1.0, 1.0, (1,), np.float32)
-
-
-class Fn(nn.Module):
-    def __init__(self, f, **methods):
-        super().__init__()
-        self.f = f
-        for name, method in methods.items():
-            setattr(self, name, method)
-
-    def forward(self, *x):
-        return self.f(*x)
 
 
 def gaussian(mean, std):

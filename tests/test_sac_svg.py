@@ -7,25 +7,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 from gymnasium import spaces
-from torch import nn
 
 from point_goal_learning import train_point_goal
+from stubs import Fn
 from toy_envs import make_point_goal
 from wmagents.agents.sac_svg import RunningNorm, SACSVG, SACSVGConfig
 
 ONE_D = spaces.Box(-1.0, 1.0, (1,), np.float32)
 SMALL = dict(hidden=(8,), model_latent=4, model_encoder_hidden=(4,), head_hidden=(4,))
-
-
-class Fn(nn.Module):
-    def __init__(self, f, **methods):
-        super().__init__()
-        self.f = f
-        for name, method in methods.items():
-            setattr(self, name, method)
-
-    def forward(self, *x):
-        return self.f(*x)
 
 
 def test_value_expansion_weights_rewards_by_survival_and_bootstraps_with_min_q():

@@ -43,8 +43,8 @@ from wmagents.agents.random_agent import random_action
 from wmagents.api import Transition, make_config
 from wmagents.models.alm_nets import Classifier, LatentActor, LatentGaussian, TwinCritic, value_net
 from wmagents.models.imagination import cumulative_discount, lambda_return
-from wmagents.nn import (frozen, load_states, obs_tensor, optimizer_step, resolve_device,
-                         soft_update, states, torch_batch)
+from wmagents.nn import (Checkpointed, frozen, obs_tensor, optimizer_step, require_vector_box,
+                         resolve_device, soft_update, torch_batch)
 from wmagents.replay import ReplayBuffer
 
 
@@ -69,14 +69,10 @@ class ALMConfig:
     replay_capacity: int = 100_000       # Table 3 / code: 1e5 (the code's T-Humanoid too)
 
 
-class ALM:
+class ALM(Checkpointed):
     def __init__(self, observation_space: spaces.Space, action_space: spaces.Space,
                  config: ALMConfig | None = None, seed: int = 0, device: str = "auto"):
-        if not (isinstance(observation_space, spaces.Box) and len(observation_space.shape) == 1):
-            raise ValueError("ALM takes flat vector observations (Box of rank 1), got "
-                             f"{observation_space}")
-        if not isinstance(action_space, spaces.Box) or len(action_space.shape) != 1:
-            raise ValueError(f"ALM needs a 1-D Box action space, got {action_space}")
+        require_vector_box("ALM", observation_space, action_space)
         self.config = c = config or ALMConfig()
         if c.horizon < 1:
             raise ValueError(f"horizon must be >= 1, got {c.horizon}")
@@ -216,11 +212,6 @@ class ALM:
                 **{f"{name}_optimizer": opt for name, opt in self.optimizers.items()},
                 "replay": self.replay, "rng": self.rng}
 
-    def state_dict(self) -> dict:
-        return states(self._parts())
-
-    def load_state_dict(self, state: dict) -> None:
-        load_states(self._parts(), state)
 
 
 def make_agent(observation_space, action_space, *, seed, device, overrides):

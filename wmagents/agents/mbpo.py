@@ -27,7 +27,8 @@ from gymnasium import spaces
 from wmagents.agents.sac import SAC, SACConfig
 from wmagents.api import Transition, make_config
 from wmagents.models.mbpo_ensemble import GaussianEnsemble, rollout_length
-from wmagents.nn import load_states, states, torch_batch
+from wmagents.nn import Checkpointed, torch_batch
+
 
 KEYS = ("obs", "action", "reward", "next_obs", "terminated")
 
@@ -125,7 +126,7 @@ class ModelBuffer:
             self.add(state["data"])
 
 
-class MBPO:
+class MBPO(Checkpointed):
     def __init__(self, observation_space: spaces.Space, action_space: spaces.Space,
                  config: MBPOConfig | None = None, seed: int = 0, device: str = "auto"):
         self.config = c = config or MBPOConfig()
@@ -212,11 +213,6 @@ class MBPO:
         return {"sac": self.sac, "model": self.model, "model_optimizer": self.model_optimizer,
                 "model_buffer": self.model_buffer, "rng": self.rng}
 
-    def state_dict(self) -> dict:
-        return states(self._parts())
-
-    def load_state_dict(self, state: dict) -> None:
-        load_states(self._parts(), state)
 
 
 def make_agent(observation_space, action_space, *, seed, device, overrides):

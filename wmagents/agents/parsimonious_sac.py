@@ -24,8 +24,8 @@ from wmagents.agents.sac_discrete import (DiscreteSAC, DiscreteSACConfig, Discre
                                           warm_up)
 from wmagents.api import Transition, make_config
 from wmagents.models.latent_baselines import MODEL_KINDS, make_dynamics_model
-from wmagents.nn import (UpdateSchedule, load_states, obs_tensor, optimizer_step,
-                         resolve_device, states, torch_batch)
+from wmagents.nn import (Checkpointed, UpdateSchedule, obs_tensor, optimizer_step, resolve_device,
+                         torch_batch)
 from wmagents.replay import ReplayBuffer
 
 
@@ -43,7 +43,7 @@ class LatentSACConfig(DiscreteSACConfig):
     dynamics_batch: int = 150              # our choice: not stated, SAC's batch
 
 
-class LatentDiscreteSAC:
+class LatentDiscreteSAC(Checkpointed):
     def __init__(self, observation_space: spaces.Box, action_space: spaces.Discrete,
                  config: LatentSACConfig, seed: int = 0, device: str = "auto"):
         if config.model not in MODEL_KINDS[:2]:
@@ -102,11 +102,6 @@ class LatentDiscreteSAC:
         return {**self.sac.parts(), "model": self.model, "model_optimizer": self.model_optimizer,
                 "replay": self.replay, "rng": self.rng}
 
-    def state_dict(self) -> dict:
-        return states(self._parts())
-
-    def load_state_dict(self, state: dict) -> None:
-        load_states(self._parts(), state)
 
 
 def make_agent(observation_space, action_space, *, seed, device, overrides):

@@ -19,9 +19,9 @@ from gymnasium import spaces
 
 from wmagents.agents.random_agent import random_action
 from wmagents.api import Transition, make_config
-from wmagents.nn import (QEnsemble, TanhGaussianActor, Temperature, UpdateSchedule, frozen,
-                         load_states, obs_tensor, optimizer_step, resolve_device, soft_update,
-                         states, torch_batch)
+from wmagents.nn import (Checkpointed, QEnsemble, TanhGaussianActor, Temperature, UpdateSchedule,
+                         frozen, obs_tensor, optimizer_step, require_vector_box, resolve_device,
+                         soft_update, torch_batch)
 from wmagents.replay import ReplayBuffer
 
 
@@ -41,14 +41,10 @@ class SACConfig:
     learning_starts: int = 5_000           # our choice: uniform random steps first (not in Table 1)
 
 
-class SAC:
+class SAC(Checkpointed):
     def __init__(self, observation_space: spaces.Space, action_space: spaces.Space,
                  config: SACConfig | None = None, seed: int = 0, device: str = "auto"):
-        if not (isinstance(observation_space, spaces.Box) and len(observation_space.shape) == 1):
-            raise ValueError("SAC takes flat vector observations (Box of rank 1), got "
-                             f"{observation_space}; pixel tasks need an agent with an encoder")
-        if not isinstance(action_space, spaces.Box) or len(action_space.shape) != 1:
-            raise ValueError(f"SAC needs a 1-D Box action space, got {action_space}")
+        require_vector_box("SAC", observation_space, action_space)
         self.config = config = config or SACConfig()
         self.action_space = action_space
         self.device = resolve_device(device)
@@ -131,11 +127,6 @@ class SAC:
                 "critic_optimizer": self.critic_optimizer, "temperature": self.temperature,
                 "replay": self.replay, "rng": self.rng}
 
-    def state_dict(self) -> dict:
-        return states(self._parts())
-
-    def load_state_dict(self, state: dict) -> None:
-        load_states(self._parts(), state)
 
 
 def make_agent(observation_space, action_space, *, seed, device, overrides):

@@ -23,8 +23,8 @@ from gymnasium import spaces
 
 from wmagents.agents.random_agent import random_action
 from wmagents.api import Transition, make_config
-from wmagents.nn import (QEnsemble, Temperature, UpdateSchedule, load_states, mlp, obs_tensor,
-                         optimizer_step, resolve_device, soft_update, states, torch_batch)
+from wmagents.nn import (Checkpointed, QEnsemble, Temperature, UpdateSchedule, mlp, obs_tensor,
+                         optimizer_step, resolve_device, soft_update, torch_batch)
 from wmagents.replay import ReplayBuffer
 
 
@@ -96,7 +96,7 @@ class DiscreteSACLearner:
                 "critic_optimizer": self.critic_optimizer, "temperature": self.temperature}
 
 
-class DiscreteSAC:
+class DiscreteSAC(Checkpointed):
     def __init__(self, observation_space: spaces.Space, action_space: spaces.Space,
                  config: DiscreteSACConfig | None = None, seed: int = 0, device: str = "auto"):
         if not (isinstance(observation_space, spaces.Box) and len(observation_space.shape) == 1):
@@ -135,11 +135,6 @@ class DiscreteSAC:
     def _parts(self) -> dict:
         return {**self.sac.parts(), "replay": self.replay, "rng": self.rng}
 
-    def state_dict(self) -> dict:
-        return states(self._parts())
-
-    def load_state_dict(self, state: dict) -> None:
-        load_states(self._parts(), state)
 
 
 def make_agent(observation_space, action_space, *, seed, device, overrides):

@@ -39,9 +39,9 @@ from torch import nn
 
 from wmagents.agents.random_agent import random_action
 from wmagents.api import Transition, make_config
-from wmagents.nn import (QEnsemble, TanhGaussianActor, Temperature, frozen, load_states, mlp,
-                         obs_tensor, optimizer_step, orthogonal_init, resolve_device,
-                         soft_update, states, torch_batch)
+from wmagents.nn import (Checkpointed, QEnsemble, TanhGaussianActor, Temperature, frozen, mlp,
+                         obs_tensor, optimizer_step, orthogonal_init, require_vector_box,
+                         resolve_device, soft_update, torch_batch)
 from wmagents.replay import ReplayBuffer
 
 
@@ -118,14 +118,10 @@ class SequenceDynamics(nn.Module):
         return x + self.decoder(out[0]), h
 
 
-class SACSVG:
+class SACSVG(Checkpointed):
     def __init__(self, observation_space: spaces.Space, action_space: spaces.Space,
                  config: SACSVGConfig | None = None, seed: int = 0, device: str = "auto"):
-        if not (isinstance(observation_space, spaces.Box) and len(observation_space.shape) == 1):
-            raise ValueError("SAC-SVG takes flat vector observations (Box of rank 1), got "
-                             f"{observation_space}")
-        if not isinstance(action_space, spaces.Box) or len(action_space.shape) != 1:
-            raise ValueError(f"SAC-SVG needs a 1-D Box action space, got {action_space}")
+        require_vector_box("SAC-SVG", observation_space, action_space)
         self.config = c = config or SACSVGConfig()
         if c.horizon < 1:
             raise ValueError(f"horizon must be >= 1, got {c.horizon}")
@@ -268,11 +264,6 @@ class SACSVG:
                 "temperature": self.temperature, "norm": self.norm, "replay": self.replay,
                 "rng": self.rng, **{f"{k}_optimizer": v for k, v in self.optimizers.items()}}
 
-    def state_dict(self) -> dict:
-        return states(self._parts())
-
-    def load_state_dict(self, state: dict) -> None:
-        load_states(self._parts(), state)
 
 
 def make_agent(observation_space, action_space, *, seed, device, overrides):

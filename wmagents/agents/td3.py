@@ -28,8 +28,9 @@ from gymnasium import spaces
 
 from wmagents.agents.random_agent import random_action
 from wmagents.api import Transition, make_config
-from wmagents.nn import (DeterministicActor, QEnsemble, frozen, load_states, obs_tensor,
-                         optimizer_step, resolve_device, soft_update, states, torch_batch)
+from wmagents.nn import (Checkpointed, DeterministicActor, QEnsemble, frozen, obs_tensor,
+                         optimizer_step, require_vector_box, resolve_device, soft_update,
+                         torch_batch)
 from wmagents.replay import ReplayBuffer
 
 
@@ -50,14 +51,10 @@ class TD3Config:
     replay_capacity: int = 1_000_000        # App. C: replay 10^6
 
 
-class TD3:
+class TD3(Checkpointed):
     def __init__(self, observation_space: spaces.Space, action_space: spaces.Space,
                  config: TD3Config | None = None, seed: int = 0, device: str = "auto"):
-        if not (isinstance(observation_space, spaces.Box) and len(observation_space.shape) == 1):
-            raise ValueError("TD3 takes flat vector observations (Box of rank 1), got "
-                             f"{observation_space}")
-        if not isinstance(action_space, spaces.Box) or len(action_space.shape) != 1:
-            raise ValueError(f"TD3 needs a 1-D Box action space, got {action_space}")
+        require_vector_box("TD3", observation_space, action_space)
         self.config = config = config or TD3Config()
         self.action_space = action_space
         self.device = resolve_device(device)
@@ -134,11 +131,6 @@ class TD3:
                 "critic_optimizer": self.critic_optimizer, "replay": self.replay,
                 "rng": self.rng}
 
-    def state_dict(self) -> dict:
-        return states(self._parts())
-
-    def load_state_dict(self, state: dict) -> None:
-        load_states(self._parts(), state)
 
 
 def make_agent(observation_space, action_space, *, seed, device, overrides):

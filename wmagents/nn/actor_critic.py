@@ -8,6 +8,7 @@
 * :class:`Temperature` — SAC's entropy temperature ``alpha``, fixed or tuned (eq. 18).
 * :class:`UpdateSchedule` — gradient steps per env step and per episode end after a warm-up.
 * :func:`optimizer_step` — zero, backward, (clip), step; returns the loss.
+* :class:`Checkpointed` — an agent's ``state_dict`` over its parts; :func:`require_vector_box`.
 """
 
 from __future__ import annotations
@@ -160,3 +161,26 @@ def load_states(parts: dict, state: dict) -> None:
             part.bit_generator.state = state[name]
         else:
             part.load_state_dict(state[name])
+
+
+class Checkpointed:
+    """``state_dict`` / ``load_state_dict`` of an agent over the parts its ``_parts()`` names."""
+
+    def _parts(self) -> dict:
+        raise NotImplementedError
+
+    def state_dict(self) -> dict:
+        return states(self._parts())
+
+    def load_state_dict(self, state: dict) -> None:
+        load_states(self._parts(), state)
+
+
+def require_vector_box(agent: str, observation_space: spaces.Space,
+                       action_space: spaces.Space) -> None:
+    """ValueError naming ``agent`` unless observations are flat vectors and actions a 1-D Box."""
+    if not (isinstance(observation_space, spaces.Box) and len(observation_space.shape) == 1):
+        raise ValueError(f"{agent} takes flat vector observations (Box of rank 1), got "
+                         f"{observation_space}; pixel tasks need an agent with an encoder")
+    if not isinstance(action_space, spaces.Box) or len(action_space.shape) != 1:
+        raise ValueError(f"{agent} needs a 1-D Box action space, got {action_space}")
