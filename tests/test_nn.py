@@ -80,3 +80,26 @@ def test_optimizer_step_clips_and_soft_update_interpolates():
     assert loss == 10_000 and float((net.weight.norm() ** 2 + net.bias ** 2).detach()) == pytest.approx(1.0)
     soft_update(target, net, tau=0.25)
     assert torch.allclose(target.weight, 0.75 + 0.25 * net.weight)
+
+
+@pytest.mark.parametrize("bounds", [None, (-5.0, 2.0)])
+def test_tanh_gaussian_closed_form_log_prob_matches_torch_distributions_value_and_gradient(bounds):
+    torch.manual_seed(0)
+    actor = TanhGaussianActor(3, (8,), spaces.Box(-2.0, 2.0, (2,), np.float32), bounds)
+    obs = torch.randn(64, 3)
+    torch.manual_seed(1)
+    action, log_prob = actor.sample(obs)
+    grads = torch.autograd.grad(log_prob.sum() + action.sum(), list(actor.parameters()))
+    torch.manual_seed(1)
+    mean, raw = actor.net(obs).chunk(2, -1)
+    log_std = raw.clamp(-20, 2) if bounds is None else \
+        bounds[0] + (bounds[1] - bounds[0]) * (torch.tanh(raw) + 1) / 2
+    u = mean + log_std.exp() * torch.randn_like(mean)
+    squashed = torch.tanh(u)
+    reference = (torch.distributions.Normal(mean, log_std.exp()).log_prob(u)
+                 - torch.log(actor.scale * (1 - squashed.pow(2)) + 1e-6)).sum(-1)
+    reference_grads = torch.autograd.grad(reference.sum() + actor.to_box(squashed).sum(),
+                                          list(actor.parameters()))
+    torch.testing.assert_close(log_prob, reference, atol=1e-5, rtol=1e-5)
+    for ours, theirs in zip(grads, reference_grads):
+        torch.testing.assert_close(ours, theirs, atol=1e-4, rtol=1e-4)
