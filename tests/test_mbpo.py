@@ -91,7 +91,7 @@ def test_sac_batches_mix_real_and_model_transitions_at_the_real_ratio():
 @pytest.mark.slow
 def test_mbpo_learns_point_goal(tmp_path):
     """1,500 steps (5 members, 3 elites, 32-unit nets, 400 rollouts every 100 steps, 5 SAC
-    steps per env step): final -1.4 / -2.5 / -1.8 on seeds 0-2 (random about -15)."""
+    steps per env step): final -1.4 / -2.6 / -1.8 on seeds 0-2 (random about -15)."""
     torch.manual_seed(0)
     env = make_point_goal()
     agent = MBPO(env.observation_space, env.action_space, MBPOConfig(

@@ -111,7 +111,7 @@ def test_redq_actor_ascends_the_mean_of_all_critics_and_updates_once_per_g_criti
 
 @pytest.mark.slow
 def test_td3_learns_point_goal(tmp_path):
-    """1,500 steps: final -1.3 / -1.8 / -1.3 on seeds 0-2 (random about -15)."""
+    """1,500 steps: final -1.2 / -1.8 / -1.3 on seeds 0-2 (random about -15)."""
     torch.manual_seed(0)
     env = make_point_goal()
     agent = TD3(env.observation_space, env.action_space,

@@ -43,8 +43,8 @@ from wmagents.agents.random_agent import random_action
 from wmagents.api import Transition, make_config
 from wmagents.models.alm_nets import Classifier, LatentActor, LatentGaussian, TwinCritic, value_net
 from wmagents.models.imagination import cumulative_discount, lambda_return
-from wmagents.nn import (Checkpointed, frozen, obs_tensor, optimizer_step, require_vector_box,
-                         resolve_device, soft_update, torch_batch)
+from wmagents.nn import (Checkpointed, frozen, fused_adam, obs_tensor, optimizer_step,
+                         require_vector_box, resolve_device, soft_update, torch_batch)
 from wmagents.replay import ReplayBuffer
 
 
@@ -90,12 +90,12 @@ class ALM(Checkpointed):
         self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
         self.actor = LatentActor(z_dim, (c.hidden, c.hidden), action_space).to(self.device)
         self.optimizers = {
-            "model": torch.optim.Adam(itertools.chain(self.encoder.parameters(),
+            "model": fused_adam(itertools.chain(self.encoder.parameters(),
                                                       self.model.parameters()), lr=c.lr),
-            "reward": torch.optim.Adam(itertools.chain(self.reward.parameters(),
+            "reward": fused_adam(itertools.chain(self.reward.parameters(),
                                                        self.classifier.parameters()), lr=c.lr),
-            "critic": torch.optim.Adam(self.critic.parameters(), lr=c.lr),
-            "actor": torch.optim.Adam(self.actor.parameters(), lr=c.lr)}
+            "critic": fused_adam(self.critic.parameters(), lr=c.lr),
+            "actor": fused_adam(self.actor.parameters(), lr=c.lr)}
 
     # -- acting ---------------------------------------------------------------------------------
     def exploration_std(self) -> float:

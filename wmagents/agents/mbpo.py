@@ -27,7 +27,7 @@ from gymnasium import spaces
 from wmagents.agents.sac import SAC, SACConfig
 from wmagents.api import Transition, make_config
 from wmagents.models.mbpo_ensemble import GaussianEnsemble, rollout_length
-from wmagents.nn import Checkpointed, torch_batch
+from wmagents.nn import Checkpointed, fused_adam, torch_batch
 
 
 KEYS = ("obs", "action", "reward", "next_obs", "terminated")
@@ -145,7 +145,7 @@ class MBPO(Checkpointed):
         obs_dim, act_dim = observation_space.shape[0], action_space.shape[0]
         self.model = GaussianEnsemble(obs_dim, act_dim, c.members, c.elites, c.model_hidden,
                                       c.weight_decay).to(self.device)
-        self.model_optimizer = torch.optim.Adam(self.model.parameters(), lr=c.model_lr)
+        self.model_optimizer = fused_adam(self.model.parameters(), lr=c.model_lr)
         self.model_buffer = ModelBuffer(self.device)
         self.is_done = TERMINATIONS[c.termination]
 

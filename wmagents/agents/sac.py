@@ -20,8 +20,8 @@ from gymnasium import spaces
 from wmagents.agents.random_agent import random_action
 from wmagents.api import Transition, make_config
 from wmagents.nn import (Checkpointed, QEnsemble, TanhGaussianActor, Temperature, UpdateSchedule,
-                         frozen, obs_tensor, optimizer_step, require_vector_box, resolve_device,
-                         soft_update, torch_batch)
+                         frozen, fused_adam, obs_tensor, optimizer_step, require_vector_box,
+                         resolve_device, soft_update, torch_batch)
 from wmagents.replay import ReplayBuffer
 
 
@@ -59,8 +59,8 @@ class SAC(Checkpointed):
         self.actor = TanhGaussianActor(obs_dim, config.hidden, action_space).to(self.device)
         self.critic = self.make_critic(obs_dim + act_dim).to(self.device)
         self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
-        self.actor_optimizer = torch.optim.Adam(self.actor.parameters(), lr=config.lr)
-        self.critic_optimizer = torch.optim.Adam(self.critic.parameters(), lr=config.lr)
+        self.actor_optimizer = fused_adam(self.actor.parameters(), lr=config.lr)
+        self.critic_optimizer = fused_adam(self.critic.parameters(), lr=config.lr)
 
     def reset(self, explore: bool):
         return None

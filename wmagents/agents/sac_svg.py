@@ -39,9 +39,9 @@ from torch import nn
 
 from wmagents.agents.random_agent import random_action
 from wmagents.api import Transition, make_config
-from wmagents.nn import (Checkpointed, QEnsemble, TanhGaussianActor, Temperature, frozen, mlp,
-                         obs_tensor, optimizer_step, orthogonal_init, require_vector_box,
-                         resolve_device, soft_update, torch_batch)
+from wmagents.nn import (Checkpointed, QEnsemble, TanhGaussianActor, Temperature, frozen,
+                         fused_adam, mlp, obs_tensor, optimizer_step, orthogonal_init,
+                         require_vector_box, resolve_device, soft_update, torch_batch)
 from wmagents.replay import ReplayBuffer
 
 
@@ -142,7 +142,7 @@ class SACSVG(Checkpointed):
         default = -float(act_dim)
         self.entropy_range = (default if c.target_entropy_init is None else c.target_entropy_init,
                               default if c.target_entropy_final is None else c.target_entropy_final)
-        self.optimizers = {name: torch.optim.Adam(getattr(self, name).parameters(), lr=lr)
+        self.optimizers = {name: fused_adam(getattr(self, name).parameters(), lr=lr)
                            for name, lr in (("actor", c.actor_lr), ("critic", c.critic_lr),
                                             ("dynamics", c.model_lr), ("reward", c.head_lr),
                                             ("done", c.head_lr))}

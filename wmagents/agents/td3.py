@@ -28,9 +28,9 @@ from gymnasium import spaces
 
 from wmagents.agents.random_agent import random_action
 from wmagents.api import Transition, make_config
-from wmagents.nn import (Checkpointed, DeterministicActor, QEnsemble, frozen, obs_tensor,
-                         optimizer_step, require_vector_box, resolve_device, soft_update,
-                         torch_batch)
+from wmagents.nn import (Checkpointed, DeterministicActor, QEnsemble, frozen, fused_adam,
+                         obs_tensor, optimizer_step, require_vector_box, resolve_device,
+                         soft_update, torch_batch)
 from wmagents.replay import ReplayBuffer
 
 
@@ -65,8 +65,8 @@ class TD3(Checkpointed):
         self.actor_target = copy.deepcopy(self.actor).requires_grad_(False)
         self.critic = QEnsemble(obs_dim + act_dim, config.hidden, 1, n=2).to(self.device)
         self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
-        self.actor_optimizer = torch.optim.Adam(self.actor.parameters(), lr=config.actor_lr)
-        self.critic_optimizer = torch.optim.Adam(self.critic.parameters(), lr=config.critic_lr)
+        self.actor_optimizer = fused_adam(self.actor.parameters(), lr=config.actor_lr)
+        self.critic_optimizer = fused_adam(self.critic.parameters(), lr=config.critic_lr)
 
     def reset(self, explore: bool):
         return None

