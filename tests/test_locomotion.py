@@ -63,3 +63,22 @@ def test_other_v5_options_pass_through():
     env = gym.make("wmenvs/Hopper-v0", ctrl_cost_weight=0.0)
     env.reset(seed=0)
     assert env.step(env.action_space.high)[4]["reward_ctrl"] == 0.0
+
+
+def test_half_cheetah_applies_its_total_mass_without_the_deprecated_compiler_attribute():
+    import subprocess
+    import sys
+
+    import mujoco
+    from gymnasium.envs.mujoco.half_cheetah_v5 import HalfCheetahEnv
+
+    env = gym.make("wmenvs/HalfCheetah-v0").unwrapped
+    reference = mujoco.MjModel.from_xml_path(HalfCheetahEnv().fullpath)   # warns, once here
+    for field in ("body_mass", "body_inertia", "body_subtreemass", "dof_M0", "dof_invweight0",
+                  "body_invweight0", "actuator_acc0"):
+        np.testing.assert_array_equal(getattr(env.model, field), getattr(reference, field), field)
+    assert mujoco.mj_getTotalmass(env.model) == pytest.approx(14.0)
+    made = subprocess.run([sys.executable, "-c", "import gymnasium as gym, wmenvs; "
+                           "gym.make('wmenvs/HalfCheetah-v0').reset(seed=0)"],
+                          capture_output=True, text=True, check=True)
+    assert "settotalmass" not in made.stdout + made.stderr

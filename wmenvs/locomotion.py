@@ -18,6 +18,8 @@ steps (``TimeLimit``), never ended by the env itself except by the v5 health che
 from __future__ import annotations
 
 import inspect
+import re
+from pathlib import Path
 
 import mujoco
 from gymnasium.envs.mujoco.ant_v5 import AntEnv
@@ -73,6 +75,23 @@ class _WmenvsLocomotion:
 
     def step(self, action):
         return super().step(validate_action(action, self.action_space))
+
+    def _initialize_simulation(self):
+        """Gymnasium's, except that an XML ``settotalmass`` (HalfCheetah's 14 kg) is applied
+        after compiling by ``mj_setTotalmass`` + ``mj_setConst``: MuJoCo 3.17 deprecates the
+        attribute and printed a warning on every ``gym.make``; the compiled model is the same
+        (masses, inertias and derived constants equal, tested)."""
+        text = Path(self.fullpath).read_text()
+        total = re.search(r'\s+settotalmass="([^"]+)"', text)
+        if total is None:
+            return super()._initialize_simulation()
+        model = mujoco.MjModel.from_xml_string(text.replace(total.group(0), ""))
+        mujoco.mj_setTotalmass(model, float(total.group(1)))
+        model.vis.global_.offwidth = max(model.vis.global_.offwidth, self.width)
+        model.vis.global_.offheight = max(model.vis.global_.offheight, self.height)
+        data = mujoco.MjData(model)
+        mujoco.mj_setConst(model, data)
+        return model, data
 
     def __getstate__(self):
         state = {key: value for key, value in self.__dict__.items() if key not in _REBUILT_FIELDS}
