@@ -123,13 +123,14 @@ def main(argv: list[str] | None = None) -> None:
         print(rows[-1], flush=True)
     import stable_baselines3
     text = "\n".join([
+        SECTION, "",
         f"{machine()}; one thread; `{ENV_ID}`; {WARM_UP:,} random steps then {args.steps:,} "
         f"timed training steps; median of {args.repeats} fresh processes per cell, interleaved; "
         f"stable-baselines3 {stable_baselines3.__version__}; load average at start {load}.",
         "", *rows])
     print(text)
     if args.write:
-        write_section(SECTION, text)
+        write_section(SECTION, text + "\n")
 
 
 if __name__ == "__main__":
