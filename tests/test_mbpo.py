@@ -60,16 +60,21 @@ def test_termination_rules_match_the_envs_own_on_their_observations():
     assert not TERMINATIONS["none"](torch.zeros(3, 4)).any()
 
 
-def test_model_buffer_keeps_the_latest_rows_when_resized_and_round_trips():
+def test_model_buffer_keeps_the_latest_rows_when_resized_and_round_trips_as_a_ring():
     buffer = ModelBuffer(torch.device("cpu"))
     buffer.resize(4)
     buffer.add({"obs": torch.arange(6.0)[:, None]})
     assert sorted(buffer.data["obs"][:, 0].tolist()) == [2.0, 3.0, 4.0, 5.0]
-    buffer.resize(2)
-    assert buffer.size == 2 and sorted(buffer.data["obs"][:, 0].tolist()) == [4.0, 5.0]
+    buffer.resize(5)
+    buffer.add({"obs": torch.arange(6.0, 9.0)[:, None]})      # wraps: slots hold 7, 8, 4, 5, 6
     copy = ModelBuffer(torch.device("cpu"))
     copy.load_state_dict(buffer.state_dict())
-    assert torch.equal(copy.latest(2)["obs"], buffer.latest(2)["obs"])
+    assert (copy.head, copy.size) == (buffer.head, buffer.size)
+    torch.testing.assert_close(copy.data["obs"], buffer.data["obs"])
+    draws = [b.sample(6, np.random.default_rng(3))["obs"] for b in (buffer, copy)]
+    torch.testing.assert_close(draws[0], draws[1])               # resumed sampling is identical
+    buffer.resize(2)
+    assert buffer.size == 2 and sorted(buffer.data["obs"][:, 0].tolist()) == [7.0, 8.0]
 
 
 def test_sac_batches_mix_real_and_model_transitions_at_the_real_ratio():

@@ -7,7 +7,8 @@ after ``random_steps`` uniform actions, every ``model_train_every`` env steps
    7 members, 5 elites) on *all* real transitions, to hold-out convergence;
 2. start ``rollout_batch`` branched rollouts from real states, ``k`` model steps each under the
    current policy, each step from a random elite; ``k`` follows the per-task schedule
-   ``[a, b, x, y]`` over epochs of ``epoch_length`` env steps; rollouts stop where the task's
+   ``[a, b, x, y]`` over epochs of ``epoch_length`` env steps counted after the random steps
+   (the code's epoch index starts after its exploration phase); rollouts stop where the task's
    termination rule (the code's static functions, here on this project's observations) fires;
    the model buffer keeps ``model_retain_epochs`` epochs of rollouts;
 
@@ -117,13 +118,16 @@ class ModelBuffer:
         return {k: v[index] for k, v in self.data.items()}
 
     def state_dict(self) -> dict:
-        return {"data": self.latest(self.size), "capacity": self.capacity}
+        """The ring as it is (slot order, head), so sampling continues identically."""
+        return {"data": {k: v[: self.size] for k, v in self.data.items()},
+                "capacity": self.capacity, "head": self.head, "size": self.size}
 
     def load_state_dict(self, state: dict) -> None:
-        self.data, self.head, self.size = {}, 0, 0
-        self.capacity = state["capacity"]
-        if state["data"]:
-            self.add(state["data"])
+        self.capacity, self.head, self.size = state["capacity"], state["head"], state["size"]
+        self.data = {k: torch.zeros((self.capacity, *v.shape[1:]), dtype=v.dtype,
+                                    device=self.device) for k, v in state["data"].items()}
+        for k, v in state["data"].items():
+            self.data[k][: self.size] = v.to(self.device)
 
 
 class MBPO(Checkpointed):
@@ -168,8 +172,8 @@ class MBPO(Checkpointed):
         metrics: dict[str, float] = {}
         if (steps - c.random_steps) % c.model_train_every == 0 or not self.model_buffer.size:
             metrics.update(self.train_model())
-            metrics.update(self.rollout(rollout_length(steps // c.epoch_length,
-                                                       tuple(c.rollout_schedule))))
+            epoch = (steps - c.random_steps) // c.epoch_length     # epochs after exploration
+            metrics.update(self.rollout(rollout_length(epoch, tuple(c.rollout_schedule))))
         for _ in range(c.sac_updates_per_step):
             metrics.update(self.sac.update(self.mixed_batch()))
         return metrics
