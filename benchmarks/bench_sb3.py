@@ -40,25 +40,14 @@ def ours(agent: str, steps: int) -> float:
 
     import wmenvs  # noqa: F401
     from wmagents.agents import get_agent
-    from wmagents.api import Transition
+    from wmagents.harness.loop import seconds_per_training_step
 
     env = gym.make(ENV_ID)
     field = {"sac": "learning_starts", "td3": "random_steps"}[agent]
     torch.manual_seed(0)
     policy = get_agent(agent).load().make_agent(env.observation_space, env.action_space, seed=0,
                                                 device="cpu", overrides={field: WARM_UP})
-    obs, _ = env.reset(seed=0)
-    state, start = policy.reset(True), 0.0
-    for step in range(WARM_UP + steps):
-        if step == WARM_UP:
-            start = time.perf_counter()
-        action, state = policy.act(obs, state, explore=True)
-        next_obs, reward, terminated, truncated, _ = env.step(action)
-        policy.observe(Transition(obs, action, float(reward), next_obs, terminated, truncated))
-        obs = next_obs
-        if terminated or truncated:
-            (obs, _), state = env.reset(), policy.reset(True)
-    return steps / (time.perf_counter() - start)
+    return 1 / seconds_per_training_step(policy, env, WARM_UP, steps)
 
 
 def sb3(agent: str, steps: int) -> float:

@@ -109,6 +109,24 @@ def evaluate(agent: Agent, env: gym.Env, run_seed: int, episodes: int, step: int
     return point
 
 
+def seconds_per_training_step(agent: Agent, env: gym.Env, warm_up: int, steps: int) -> float:
+    """Wall seconds per training step (act, env step, ``observe`` with every update the
+    agent's schedule makes) over ``steps`` steps after ``warm_up`` untimed ones; a plain loop
+    (no evaluation, no checkpoints) for runtime comparisons."""
+    obs, _ = env.reset(seed=0)
+    state, start = agent.reset(True), time.perf_counter()
+    for step in range(warm_up + steps):
+        if step == warm_up:
+            start = time.perf_counter()
+        action, state = agent.act(obs, state, explore=True)
+        next_obs, reward, terminated, truncated, _ = env.step(action)
+        agent.observe(Transition(obs, action, float(reward), next_obs, terminated, truncated))
+        obs = next_obs
+        if terminated or truncated:
+            (obs, _), state = env.reset(), agent.reset(True)
+    return (time.perf_counter() - start) / steps
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "wb") as f:

@@ -30,7 +30,6 @@ Only ``paper`` is a reproduction.
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
 from wmagents.harness import plots
@@ -186,7 +185,7 @@ def seconds_per_env_step(method: str, budget: str, steps: int, device: str) -> f
     import torch
 
     import wmenvs  # noqa: F401
-    from wmagents.api import Transition
+    from wmagents.harness.loop import seconds_per_training_step
     from wmagents.harness.spec import load_adapter
 
     env = gym.make("wmenvs/HalfCheetah-v0", max_episode_steps=100)
@@ -197,18 +196,7 @@ def seconds_per_env_step(method: str, budget: str, steps: int, device: str) -> f
     torch.manual_seed(0)
     agent = load_adapter(AGENTS[method]).make_agent(
         env.observation_space, env.action_space, seed=0, device=device, overrides=config)
-    obs, _ = env.reset(seed=0)
-    state, start = agent.reset(True), None
-    for step in range(1_000 + steps):
-        if step == 1_000:
-            start = time.perf_counter()
-        action, state = agent.act(obs, state, explore=True)
-        next_obs, reward, terminated, truncated, _ = env.step(action)
-        agent.observe(Transition(obs, action, float(reward), next_obs, terminated, truncated))
-        obs = next_obs
-        if terminated or truncated:
-            (obs, _), state = env.reset(), agent.reset(True)
-    return (time.perf_counter() - start) / steps
+    return seconds_per_training_step(agent, env, 1_000, steps)
 
 
 def run_runtime(args, store: Store, out: Path) -> tuple[str, bool]:
