@@ -48,9 +48,12 @@ def test_smoke_run_through_the_loop_keeps_episode_ends_apart(entry, obs, act, tm
     if not entry.stores_transitions:
         assert not hasattr(agent, "replay")
         return
-    replay = agent.replay
-    assert replay.transitions == BUDGET
-    terminated, truncated = replay.terminated[: replay.size], replay.truncated[: replay.size]
+    # every step is stored: in ``replay``, or first in a pretraining dataset (DynE-TD3)
+    buffers = [b for b in (getattr(agent, "pretraining_replay", None), agent.replay)
+               if b is not None]
+    assert sum(b.transitions for b in buffers) == BUDGET
+    terminated, truncated = (np.concatenate([getattr(b, name)[: b.size] for b in buffers])
+                             for name in ("terminated", "truncated"))
     assert (terminated & ~truncated).any() and (truncated & ~terminated).any()   # not one "done"
     assert terminated.sum() == sum(e["terminated"] for e in result.train_episodes)
     assert truncated.sum() == sum(e["truncated"] for e in result.train_episodes)

@@ -6,7 +6,9 @@ the action, reward, ``terminated`` and ``truncated`` of the step taken from it. 
 observation of slot ``i`` is slot ``i + 1``. Two samplers read the same ring buffer:
 
 * ``sample(batch)`` -> transitions ``(obs, action, reward, next_obs, terminated, truncated)``
-  (``all_transitions()``: every one of them);
+  (``all_transitions()``: every one of them); ``sample_windows(batch, length)``: uniform
+  transitions, each with the next ``length - 1`` steps of its episode where they exist
+  (DynE-TD3's k-step targets);
 * ``sample_sequences(batch, length)`` -> chunks of ``length`` consecutive steps inside one
   episode (``length + 1`` observations), never crossing an episode boundary or the write head;
   starts uniform over all valid ones (episodes weighted by length), or with
@@ -72,6 +74,12 @@ class ReplayBuffer:
         self.transitions += 1
         self.open = not t.episode_end
 
+    def chunk_starts(self, length: int) -> np.ndarray:
+        """Every slot that starts a stored chunk of ``length`` steps inside one episode."""
+        i = np.arange(self.size)
+        j = (i + length) % self.capacity
+        return i[(self.episode[j] == self.episode[i]) & (self.step[j] == self.step[i] + length)]
+
     def _starts(self, batch: int, length: int) -> np.ndarray:
         """Uniform valid chunk starts by rejection; ValueError when none exist."""
         chosen = np.empty(0, np.int64)
@@ -91,10 +99,7 @@ class ReplayBuffer:
 
     def all_transitions(self) -> dict[str, np.ndarray]:
         """Every stored transition, in slot order (for models fit on all the data)."""
-        i = np.arange(self.size)
-        j = (i + 1) % self.capacity
-        return self._transitions(i[(self.episode[j] == self.episode[i])
-                                   & (self.step[j] == self.step[i] + 1)])
+        return self._transitions(self.chunk_starts(1))
 
     def _transitions(self, i: np.ndarray) -> dict[str, np.ndarray]:
         j = (i + 1) % self.capacity
@@ -121,10 +126,26 @@ class ReplayBuffer:
         """``obs`` is ``(batch, length + 1, ...)``; the other keys are ``(batch, length, ...)``."""
         start = (self._episode_uniform_starts(batch, length) if uniform_episodes
                  else self._starts(batch, length))
+        return self.chunks(start, length)
+
+    def chunks(self, start: np.ndarray, length: int) -> dict[str, np.ndarray]:
+        """The ``length`` steps from each slot of ``start``, as :meth:`sample_sequences`
+        returns them (valid when the starts come from :meth:`chunk_starts`)."""
         idx = (start[:, None] + np.arange(length + 1)) % self.capacity
         steps = idx[:, :-1]
         return {"obs": self.obs[idx], "action": self.action[steps], "reward": self.reward[steps],
                 "terminated": self.terminated[steps], "truncated": self.truncated[steps]}
+
+    def sample_windows(self, batch: int, length: int) -> dict[str, np.ndarray]:
+        """Uniform stored transitions, each with the ``length - 1`` slots after it: keys as
+        :meth:`sample_sequences` plus ``valid`` ``(batch, length)``, True where step ``j`` is
+        stored in the first step's episode (False after its end or past the write head)."""
+        start = self._starts(batch, 1)
+        window = self.chunks(start, length)
+        ahead = (start[:, None] + np.arange(1, length + 1)) % self.capacity
+        window["valid"] = ((self.episode[ahead] == self.episode[start, None])
+                           & (self.step[ahead] == self.step[start, None] + np.arange(1, length + 1)))
+        return window
 
     _ARRAYS = ("obs", "action", "reward", "terminated", "truncated", "episode", "step")
     _SCALARS = ("head", "size", "episodes", "open", "transitions")

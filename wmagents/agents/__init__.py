@@ -27,7 +27,8 @@ PLANET = ('Hafner et al. 2019, "Learning Latent Dynamics for Planning from Pixel
 DREAMER = ('Hafner et al. 2020, "Dream to Control: Learning Behaviors by Latent Imagination" '
            '(arXiv:1912.01603); Hafner et al. 2021, "Mastering Atari with Discrete World Models" '
            "(arXiv:2010.02193)")
-VSG = 'Jain et al. 2022, "Learning Robust Dynamics through Variational Sparse Gating"' 
+VSG = 'Jain et al. 2022, "Learning Robust Dynamics through Variational Sparse Gating"'
+DYNE = 'Whitney et al. 2020, "Dynamics-aware Embeddings" (ICLR 2020)'
 _DREAMER_SMOKE = {"deter": 16, "hidden": 16, "stoch": 4, "classes": 4, "cnn_depth": 2,
                   "head_units": 16, "batch_size": 4, "chunk_length": 3, "prefill": 20,
                   "train_every": 10, "pretrain": 2, "horizon": 3}
@@ -71,6 +72,12 @@ AGENT_TABLE: tuple[AgentEntry, ...] = (
                'Methods" (arXiv:1802.09477)', "Algorithm 1; Sec. 5-6, App. C (2018 code schedule)",
                ("vector",), ("box",),
                smoke={"hidden": [16, 16], "batch_size": 8, "random_steps": 20}),
+    AgentEntry("dyne_td3", "wmagents.agents.dyne_td3", "DynETD3Config", DYNE,
+               "Sec. 3.2, App. B (Action DynE of Sec. 2.2 / 3.1; TD3 of the 2018 code)",
+               ("vector",), ("box",),
+               smoke={"hidden": [16, 16], "batch_size": 8, "k": 2, "pretrain_steps": 20,
+                      "embedding_hidden": [16, 16], "embedding_updates": 5,
+                      "decoder_updates": 5}),
     AgentEntry("redq", "wmagents.agents.redq", "REDQConfig",
                'Chen et al. 2021, "Randomized Ensembled Double Q-Learning: Learning Fast Without '
                'a Model" (arXiv:2101.05982)', "Algorithm 1; Sec. 3, App. B (SAC backbone)",

@@ -13,7 +13,9 @@ actions are uniform. The 2018 code trains at each episode end for as many critic
 episode had steps (``update_at_episode_end``), restarting the delay count there; set it False
 for one update per env step after ``random_steps`` (the 2019+ code). Noise scales are relative
 to the box's half-range (the same numbers on the +-1 boxes of the paper's tasks).
-Truncated steps bootstrap; terminated ones do not.
+Truncated steps bootstrap; terminated ones do not. ``critic_action_repeat`` feeds the critics
+``concat(s, a, ..., a)`` with ``r = max(1, floor(|s| / (2 |a|)))`` copies of the action (the
+TD3 baseline of the DynE release, DAE:rl/TD3.py; not in sfujim's code).
 """
 
 from __future__ import annotations
@@ -49,21 +51,31 @@ class TD3Config:
     random_steps: int = 10_000              # App. C: 10^4 random steps (10^3 Hopper, Walker2d)
     update_at_episode_end: bool = True      # 2018 code main.py: episode-length bursts
     replay_capacity: int = 1_000_000        # App. C: replay 10^6
+    critic_action_repeat: bool = False      # DynE release's TD3: action repeated r times
 
 
 class TD3(Checkpointed):
     def __init__(self, observation_space: spaces.Space, action_space: spaces.Space,
-                 config: TD3Config | None = None, seed: int = 0, device: str = "auto"):
+                 config: TD3Config | None = None, seed: int = 0, device: str = "auto",
+                 critic_action_space: spaces.Box | None = None):
+        """``critic_action_space`` (default ``action_space``): what the replay stores and the
+        critics take as the action (DynE-TD3: the latent and the plan step)."""
         require_vector_box("TD3", observation_space, action_space)
         self.config = config = config or TD3Config()
         self.action_space = action_space
         self.device = resolve_device(device)
         self.rng = np.random.default_rng(seed)
-        self.replay = ReplayBuffer(observation_space, action_space, config.replay_capacity, seed)
-        obs_dim, act_dim = observation_space.shape[0], action_space.shape[0]
+        critic_action_space = critic_action_space or action_space
+        self.replay = ReplayBuffer(observation_space, critic_action_space,
+                                   config.replay_capacity, seed)
+        obs_dim, act_dim = observation_space.shape[0], critic_action_space.shape[0]
+        self.action_repeat = max(1, obs_dim // (2 * act_dim)) if config.critic_action_repeat else 1
         self.actor = DeterministicActor(obs_dim, config.hidden, action_space).to(self.device)
         self.actor_target = copy.deepcopy(self.actor).requires_grad_(False)
-        self.critic = QEnsemble(obs_dim + act_dim, config.hidden, 1, n=2).to(self.device)
+        self.target_noise = config.policy_noise * self.actor.scale
+        self.target_noise_clip = config.noise_clip * self.actor.scale
+        self.critic = QEnsemble(obs_dim + self.action_repeat * act_dim, config.hidden, 1,
+                                n=2).to(self.device)
         self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
         self.actor_optimizer = fused_adam(self.actor.parameters(), lr=config.actor_lr)
         self.critic_optimizer = fused_adam(self.critic.parameters(), lr=config.critic_lr)
@@ -93,33 +105,47 @@ class TD3(Checkpointed):
             indices = [self.replay.transitions] * (self.replay.transitions > config.random_steps)
         metrics: dict[str, float] = {}
         for it in indices:
-            batch = torch_batch(self.replay.sample(config.batch_size), self.device)
-            metrics = self.update(batch, update_actor=it % config.policy_delay == 0)
+            metrics = self.update(self.sample_batch(), update_actor=it % config.policy_delay == 0)
         return metrics
 
+    def sample_batch(self) -> dict[str, torch.Tensor]:
+        return torch_batch(self.replay.sample(self.config.batch_size), self.device)
+
+    def critic_input(self, obs: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        return torch.cat([obs] + [action] * self.action_repeat, -1)
+
     def q(self, critic: QEnsemble, obs: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
-        return critic(torch.cat([obs, action], -1)).squeeze(-1)
+        return critic(self.critic_input(obs, action)).squeeze(-1)
+
+    def policy_critic_action(self, obs: torch.Tensor) -> torch.Tensor:
+        """The critic's action input for the current policy at ``obs`` (the actor loss)."""
+        return self.actor(obs)
 
     def smoothed_target_action(self, next_obs: torch.Tensor) -> torch.Tensor:
         """Target policy smoothing: ``clip(pi'(s') + clip(eps, -c, c), low, high)``."""
         scale, centre = self.actor.scale, self.actor.bias
         action = self.actor_target(next_obs)
-        noise = torch.randn_like(action) * self.config.policy_noise * scale
-        noise = noise.clamp(-self.config.noise_clip * scale, self.config.noise_clip * scale)
+        noise = (torch.randn_like(action) * self.target_noise).clamp(
+            -self.target_noise_clip, self.target_noise_clip)
         return (action + noise).clamp(centre - scale, centre + scale)
+
+    def td_target(self, b: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Clipped double Q: ``r + gamma (1 - terminated) min_i Q'_i(s', a~')``."""
+        next_action = self.smoothed_target_action(b["next_obs"])
+        next_q = self.q(self.critic_target, b["next_obs"], next_action).min(0).values
+        return b["reward"] + self.config.gamma * (1 - b["terminated"]) * next_q
 
     def update(self, b: dict[str, torch.Tensor], update_actor: bool) -> dict[str, float]:
         config = self.config
         with torch.no_grad():
-            next_action = self.smoothed_target_action(b["next_obs"])
-            next_q = self.q(self.critic_target, b["next_obs"], next_action).min(0).values
-            target = b["reward"] + config.gamma * (1 - b["terminated"]) * next_q
+            target = self.td_target(b)
         q = self.q(self.critic, b["obs"], b["action"].float())
         metrics = {"critic_loss": optimizer_step(
             self.critic_optimizer, F.mse_loss(q[0], target) + F.mse_loss(q[1], target))}
         if update_actor:                                          # delayed policy update
             with frozen(self.critic):
-                q1 = self.critic.members[0](torch.cat([b["obs"], self.actor(b["obs"])], -1))
+                q1 = self.critic.members[0](
+                    self.critic_input(b["obs"], self.policy_critic_action(b["obs"])))
                 metrics["actor_loss"] = optimizer_step(self.actor_optimizer, -q1.mean())
             soft_update(self.critic_target, self.critic, config.tau)
             soft_update(self.actor_target, self.actor, config.tau)

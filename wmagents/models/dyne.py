@@ -1,0 +1,162 @@
+"""Action DynE: the dynamics-aware embedding of k-step action sequences (Whitney et al. 2020,
+"Dynamics-aware Embeddings", ICLR; §2.2, §3.1, App. B) and its decoder.
+
+Objective (eq. 1-3 with no state encoder, App. B): an encoder ``q(z | a_{t:t+k})`` (diagonal
+Gaussian, ``|z| = |A|``) and a state-conditioned predictor ``f(s_t, z)`` of the whitened k-step
+state change minimise
+
+    ||f(s_t, z) - whiten(s_{t+k} - s_t)||^2 / |s| + gamma KL(q(z | a_{t:t+k}) || N(0, I)),
+
+``z`` reparameterised, gamma 1e-4. With the encoder frozen, the decoder (§3.1) is the
+minimum-norm one-sided inverse: ``E_{z ~ N(0, I)} ||mean e(d(z)) - z||^2 + lambda ||d(z)||^2``,
+lambda 1e-4. It sees only ``z``, so one decoder serves a whole family of tasks (Fig. 4).
+
+Project decisions (``../shared/specs/dyne.md``, "Decisions" 1 and 3), where the release
+differs: the predictor sees the whitened current state (the release fed it a constant); the
+decoder trains on ``z ~ N(0, I)`` with the squared norm, both as batch means; actions are
+normalised to [-1, 1] per dimension of the env's box before encoding, and the decoder's
+``tanh`` output is mapped back onto each env's box (the release's tanh reached only [-1, 1]
+of Pusher's +-2, Striker's +-3 and Thrower's +-10/+-15). Windows never cross an episode end.
+The release's update counts stay: 3,900 embedding and 10,000 decoder updates of batch 128.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from gymnasium import spaces
+from torch import nn
+
+from wmagents.nn import mlp, optimizer_step
+from wmagents.replay import ReplayBuffer
+
+
+@dataclass
+class ActionDynEConfig:
+    k: int = 4                              # §5.2: plan length (Thrower 8)
+    hidden: tuple[int, ...] = (400, 400)    # App. B: two hidden layers of 400 (SELU, release)
+    kl_weight: float = 1e-4                 # App. B: gamma
+    decoder_norm_weight: float = 1e-4       # §3.1 / App. B: lambda
+    lr: float = 1e-4                        # App. B: Adam 1e-4 (amsgrad, release)
+    batch_size: int = 128                   # release embedding/main.py
+    updates: int = 3_900                    # release: 50 epochs x 78 batches
+    decoder_updates: int = 10_000           # release action_decoder.py: 10 x 1,000
+
+
+class ActionDynE(nn.Module):
+    """Encoder, predictor and decoder with the whitening statistics of their training data;
+    actions in and out are in normalised units ([-1, 1] per dimension)."""
+
+    def __init__(self, obs_dim: int, action_dim: int, config: ActionDynEConfig):
+        super().__init__()
+        self.config, self.obs_dim, self.action_dim = config, obs_dim, action_dim
+        k = config.k
+        self.encoder = mlp(k * action_dim, config.hidden, 2 * action_dim, nn.SELU)
+        self.predictor = mlp(obs_dim + action_dim, config.hidden, obs_dim, nn.SELU)
+        self.decoder = mlp(action_dim, config.hidden, k * action_dim, nn.SELU)
+        for name, size in (("obs_mean", obs_dim), ("obs_std", obs_dim),
+                           ("delta_mean", obs_dim), ("delta_std", obs_dim)):
+            self.register_buffer(name, torch.zeros(size) if "mean" in name else torch.ones(size))
+        self.register_buffer("trained", torch.tensor(False))    # set by train_action_dyne
+
+    def encode(self, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Mean and log-variance of ``q(z | a)`` for normalised ``actions`` ``(..., k, |A|)``."""
+        return self.encoder(actions.flatten(-2)).chunk(2, dim=-1)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """``d(z)``: ``(..., k, |A|)`` normalised actions in [-1, 1]."""
+        return torch.tanh(self.decoder(z)).unflatten(-1, (self.config.k, self.action_dim))
+
+    def embedding_loss(self, obs, actions, obs_k) -> tuple[torch.Tensor, dict[str, float]]:
+        """Eq. 1-3 (App. B form) on a batch of windows, as a batch mean."""
+        mean, log_var = self.encode(actions)
+        z = mean + (0.5 * log_var).exp() * torch.randn_like(mean)
+        state = (obs - self.obs_mean) / self.obs_std
+        target = (obs_k - obs - self.delta_mean) / self.delta_std
+        prediction = (self.predictor(torch.cat([state, z], -1)) - target).pow(2).sum(-1)
+        kl = 0.5 * (mean.pow(2) + log_var.exp() - 1 - log_var).sum(-1)
+        loss = (prediction / self.obs_dim + self.config.kl_weight * kl).mean()
+        return loss, {"prediction_loss": prediction.mean().item() / self.obs_dim,
+                      "kl": kl.mean().item()}
+
+    def decoder_loss(self, z: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:
+        """§3.1: ``||mean e(d(z)) - z||^2 + lambda ||d(z)||^2`` (the encoder frozen by the caller)."""
+        actions = self.decode(z)
+        inverse = (self.encode(actions)[0] - z).pow(2).sum(-1).mean()
+        norm = actions.pow(2).sum((-2, -1)).mean()
+        return inverse + self.config.decoder_norm_weight * norm, {"inverse_error": inverse.item()}
+
+    def save(self, path: str | Path, **meta) -> None:
+        torch.save({"config": dataclasses.asdict(self.config), "obs_dim": self.obs_dim,
+                    "action_dim": self.action_dim, "weights": self.state_dict(), "meta": meta},
+                   path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "ActionDynE":
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+        config = saved["config"]
+        config = ActionDynEConfig(**{**config, "hidden": tuple(config["hidden"])})
+        model = cls(saved["obs_dim"], saved["action_dim"], config)
+        model.load_state_dict(saved["weights"])
+        model.meta = saved["meta"]
+        return model
+
+
+def normalised(actions: np.ndarray, space: spaces.Box) -> np.ndarray:
+    """Actions of ``space`` mapped affinely to [-1, 1] per dimension (decision 3)."""
+    return (actions - (space.high + space.low) / 2) / ((space.high - space.low) / 2)
+
+
+def window_batch(replay: ReplayBuffer, start: np.ndarray, k: int, space: spaces.Box):
+    """``(s_t, normalised a_{t:t+k}, s_{t+k})`` float tensors of the windows at ``start``."""
+    chunk = replay.chunks(start, k)
+    return (torch.as_tensor(chunk["obs"][:, 0], dtype=torch.float32),
+            torch.as_tensor(normalised(chunk["action"], space), dtype=torch.float32),
+            torch.as_tensor(chunk["obs"][:, k], dtype=torch.float32))
+
+
+def train_action_dyne(replay: ReplayBuffer, action_space: spaces.Box, config: ActionDynEConfig,
+                      progress=None) -> tuple[ActionDynE, dict[str, float]]:
+    """Fit the embedding on every k-window of ``replay`` (random-policy data), then the decoder
+    on ``z ~ N(0, I)`` with the encoder frozen. Batches come from ``replay.rng``, noise from
+    torch's global RNG. Returns the model (eval mode) and final metrics, with the mean and std of
+    the encoder means over the data (how well N(0, I) covers what the data embeds to)."""
+    starts = replay.chunk_starts(config.k)
+    if not len(starts):
+        raise ValueError(f"no {config.k}-step window inside an episode in "
+                         f"{replay.transitions} stored steps")
+    model = ActionDynE(replay.obs.shape[1], action_space.shape[0], config)
+    obs, actions, obs_k = window_batch(replay, starts, config.k, action_space)
+    model.obs_mean.copy_(obs.mean(0))
+    model.obs_std.copy_(_nonzero(obs.std(0)))
+    model.delta_mean.copy_((obs_k - obs).mean(0))
+    model.delta_std.copy_(_nonzero((obs_k - obs).std(0)))
+    optimiser = torch.optim.Adam([*model.encoder.parameters(), *model.predictor.parameters()],
+                                 lr=config.lr, amsgrad=True)
+    metrics: dict[str, float] = {}
+    for _ in range(config.updates):
+        i = replay.rng.integers(0, len(starts), config.batch_size)
+        loss, metrics = model.embedding_loss(obs[i], actions[i], obs_k[i])
+        optimizer_step(optimiser, loss)
+        progress and progress(1)
+    model.encoder.requires_grad_(False)
+    decoder_optimiser = torch.optim.Adam(model.decoder.parameters(), lr=config.lr)
+    for _ in range(config.decoder_updates):
+        loss, decoder_metrics = model.decoder_loss(torch.randn(config.batch_size, model.action_dim))
+        optimizer_step(decoder_optimiser, loss)
+        progress and progress(1)
+    model.requires_grad_(False).eval()
+    model.trained.fill_(True)
+    with torch.no_grad():
+        means = model.encode(actions)[0]
+    return model, {**metrics, **decoder_metrics, "windows": len(starts),
+                   "z_mean": means.mean().item(), "z_std": means.std(0).mean().item()}
+
+
+def _nonzero(std: torch.Tensor) -> torch.Tensor:
+    return torch.where(std > 0, std, torch.ones_like(std))        # the release: std 0 -> 1
+
