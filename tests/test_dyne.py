@@ -16,6 +16,7 @@ from wmagents.agents.dyne_td3 import DynETD3, DynETD3Config, plan_return
 from wmagents.api import Transition
 from wmagents.models.dyne import ActionDynEConfig, train_action_dyne
 from wmagents.replay import ReplayBuffer
+from wmagents.reproduce.dyne import collect_random_steps
 
 TINY = {"hidden": (16, 16), "batch_size": 8, "embedding_hidden": (16, 16),
         "embedding_updates": 5, "decoder_updates": 5}
@@ -131,22 +132,9 @@ def test_decoded_actions_fill_each_arm_box(name):
                                    np.broadcast_to(space.low, (agent.k, space.shape[0])))
 
 
-def random_data(env_id, steps, seed=0):
-    env = gym.make(env_id)
-    replay = ReplayBuffer(env.observation_space, env.action_space, steps + 1, seed)
-    env.action_space.seed(seed)
-    obs, _ = env.reset(seed=seed)
-    for _ in range(steps):
-        action = env.action_space.sample()
-        nxt, reward, terminated, truncated, _ = env.step(action)
-        replay.add(Transition(obs, action, reward, nxt, terminated, truncated))
-        obs = env.reset()[0] if terminated or truncated else nxt
-    return replay, env.action_space
-
-
 def test_embedding_predicts_from_the_state_and_the_decoder_inverts_the_encoder():
     torch.manual_seed(0)
-    replay, space = random_data("wmenvs/ReacherVertical-v0", 2_000)
+    replay, space = collect_random_steps("wmenvs/ReacherVertical-v0", 2_000, seed=0)
     config = ActionDynEConfig(hidden=(64, 64), updates=1_500, decoder_updates=1_500, lr=1e-3)
     model, metrics = train_action_dyne(replay, space, config)
     # whitened targets: predicting their mean scores 1.0 per dimension
@@ -163,7 +151,7 @@ def test_embedding_predicts_from_the_state_and_the_decoder_inverts_the_encoder()
     ("Pusher", ["Striker", "Thrower"], 4), ("Pusher", ["Thrower"], 8)])
 def test_a_family_decoder_loads_and_acts_on_every_member(source, targets, k, tmp_path):
     torch.manual_seed(0)
-    replay, space = random_data(f"wmenvs/{source}-v0", 300)
+    replay, space = collect_random_steps(f"wmenvs/{source}-v0", 300, seed=0)
     model, _ = train_action_dyne(replay, space, ActionDynEConfig(k=k, hidden=(16, 16),
                                                                  updates=5, decoder_updates=5))
     path = tmp_path / f"{source}.pt"

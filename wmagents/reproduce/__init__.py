@@ -20,6 +20,7 @@ PAPERS = {
     "parsimonious": "wmagents.reproduce.parsimonious",
     "vsg": "wmagents.reproduce.vsg",
     "alm": "wmagents.reproduce.alm",
+    "dyne": "wmagents.reproduce.dyne",
 }
 BUDGETS = ("smoke", "small", "paper")
 
