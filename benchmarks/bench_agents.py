@@ -37,6 +37,7 @@ CASES = {
     "sac": ("sac", "locomotion", {}, "one SAC step (actor, critics, temperature)"),
     "td3": ("td3", "locomotion", {}, "one critic + delayed actor step, batch 100"),
     "redq": ("redq", "locomotion", {}, "20 critic steps (10 critics) + 1 actor step"),
+    "dyne_td3": ("dyne_td3", "reacher", {}, "one k = 4 critic + delayed actor step, batch 100"),
     "alm": ("alm", "locomotion", {}, "model (K=3) + reward + critic + actor, batch 512"),
     "sac_svg": ("sac_svg", "locomotion", {}, "4 model steps (H=3) + critic, actor, reward, done"),
     "mbpo": ("mbpo", "locomotion", {}, "20 SAC steps on mixed batches (model fits apart)"),
@@ -61,6 +62,8 @@ def spaces_for(kind: str):
     return {
         "locomotion": (spaces.Box(-np.inf, np.inf, (17,), np.float32),
                        spaces.Box(-1.0, 1.0, (6,), np.float32)),
+        "reacher": (spaces.Box(-np.inf, np.inf, (11,), np.float32),
+                    spaces.Box(-1.0, 1.0, (2,), np.float32)),
         "grid": (vector, spaces.Discrete(5)),
         "grid_goal": (spaces.Dict({"observation": vector, "achieved_goal": vector,
                                    "desired_goal": vector}), spaces.Discrete(5)),
@@ -76,6 +79,7 @@ def _fill_replay(agent, observation_space, action_space, steps: int = 300) -> No
     from wmagents.api import Transition
 
     flat = getattr(observation_space, "spaces", {}).get("observation", observation_space)
+    action_space = getattr(agent, "critic_action_space", action_space)   # DynE-TD3: [z, i]
     observation_space.seed(0)
     action_space.seed(0)
     obs = flat.sample()
@@ -97,6 +101,9 @@ def _update_function(name: str, agent):
     if name == "td3":
         return lambda: agent.update(torch_batch(agent.replay.sample(agent.config.batch_size),
                                                 agent.device), update_actor=True)
+    if name == "dyne_td3":       # timing only: an untrained decoder costs what a trained one does
+        agent.embedding.trained.fill_(True)
+        return lambda: agent.update(agent.sample_batch(), update_actor=True)
     if name == "redq":
         def step():
             for _ in range(agent.config.updates_per_step):

@@ -46,15 +46,15 @@ from wmagents.replay import ReplayBuffer
 
 @dataclass
 class DynETD3Config(TD3Config):
-    random_steps: int = 0                   # DEV Reacher grids 0 (1e4 on the 7-DoF family)
-    critic_action_repeat: bool = True       # spec §4: [z, i] repeated r times
-    max_latent: float = 3.0                 # decision 2: max_e, the actor's latent bound
-    embedding: str = ""                     # a saved ActionDynE ("" = pretrain on own steps)
-    pretrain_steps: int = 100_000           # §5.2: 100K random steps (when embedding is "")
-    k: int = 4                              # §5.2: plan length (Thrower 8)
-    embedding_hidden: tuple[int, ...] = (400, 400)   # App. B
-    embedding_updates: int = 3_900          # release: 50 epochs x 78 batches
-    decoder_updates: int = 10_000           # release action_decoder.py
+    random_steps: int = 0                   # the author's run-grid code: 0 Reacher, 1e4 7-DoF
+    critic_action_repeat: bool = True       # released code (EmbeddedTD3.py): [z, i] x r
+    max_latent: float = 3.0                 # our choice: max_e = 3 for a N(0, I)-trained decoder
+    embedding: str = ""                     # our choice: a saved ActionDynE ("" = pretrain here)
+    pretrain_steps: int = 100_000           # Sec. 5.2: 100K random steps
+    k: int = 4                              # Sec. 5.2: plan length k (Thrower 8)
+    embedding_hidden: tuple[int, ...] = (400, 400)   # App. B: 2 x 400
+    embedding_updates: int = 3_900          # released code: 50 epochs x 78 batches
+    decoder_updates: int = 10_000           # released code (action_decoder.py): 10 x 1,000
 
 
 class Plan(NamedTuple):

@@ -51,7 +51,7 @@ class TD3Config:
     random_steps: int = 10_000              # App. C: 10^4 random steps (10^3 Hopper, Walker2d)
     update_at_episode_end: bool = True      # 2018 code main.py: episode-length bursts
     replay_capacity: int = 1_000_000        # App. C: replay 10^6
-    critic_action_repeat: bool = False      # DynE release's TD3: action repeated r times
+    critic_action_repeat: bool = False      # DynE's released code (rl/TD3.py): a x r
 
 
 class TD3(Checkpointed):
@@ -65,7 +65,7 @@ class TD3(Checkpointed):
         self.action_space = action_space
         self.device = resolve_device(device)
         self.rng = np.random.default_rng(seed)
-        critic_action_space = critic_action_space or action_space
+        self.critic_action_space = critic_action_space = critic_action_space or action_space
         self.replay = ReplayBuffer(observation_space, critic_action_space,
                                    config.replay_capacity, seed)
         obs_dim, act_dim = observation_space.shape[0], critic_action_space.shape[0]

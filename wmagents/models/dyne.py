@@ -37,14 +37,14 @@ from wmagents.replay import ReplayBuffer
 
 @dataclass
 class ActionDynEConfig:
-    k: int = 4                              # §5.2: plan length (Thrower 8)
+    k: int = 4                              # Sec. 5.2: plan length (Thrower 8)
     hidden: tuple[int, ...] = (400, 400)    # App. B: two hidden layers of 400 (SELU, release)
     kl_weight: float = 1e-4                 # App. B: gamma
     decoder_norm_weight: float = 1e-4       # §3.1 / App. B: lambda
     lr: float = 1e-4                        # App. B: Adam 1e-4 (amsgrad, release)
-    batch_size: int = 128                   # release embedding/main.py
-    updates: int = 3_900                    # release: 50 epochs x 78 batches
-    decoder_updates: int = 10_000           # release action_decoder.py: 10 x 1,000
+    batch_size: int = 128                   # released code (embedding/main.py)
+    updates: int = 3_900                    # released code: 50 epochs x 78 batches
+    decoder_updates: int = 10_000           # released code (action_decoder.py): 10 x 1,000
 
 
 class ActionDynE(nn.Module):
@@ -84,7 +84,7 @@ class ActionDynE(nn.Module):
                       "kl": kl.mean().item()}
 
     def decoder_loss(self, z: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:
-        """§3.1: ``||mean e(d(z)) - z||^2 + lambda ||d(z)||^2`` (the encoder frozen by the caller)."""
+        """§3.1: ``||mean e(d(z)) - z||^2 + lambda ||d(z)||^2`` (the caller freezes e)."""
         actions = self.decode(z)
         inverse = (self.encode(actions)[0] - z).pow(2).sum(-1).mean()
         norm = actions.pow(2).sum((-2, -1)).mean()

@@ -187,7 +187,8 @@ def run_figure4(args, store: Store, out: Path) -> tuple[str, bool]:
                      f"5-10 min on a GPU); prediction loss {meta['prediction_loss']:.3f}, "
                      f"decoder inverse error {meta['inverse_error']:.3f}, encoder means "
                      f"std {meta['z_std']:.2f}")
-    notes += [f"- FAILED run {run_id} (left out): {error}" for run_id, error in report.failed.items()]
+    notes += [f"- FAILED run {run_id} (left out): {error}"
+              for run_id, error in report.failed.items()]
     return "\n".join(lines + [""] + notes), not report.failed
 
 
