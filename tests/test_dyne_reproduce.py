@@ -29,24 +29,38 @@ def test_specs_transfer_one_decoder_per_family_and_follow_the_protocol():
     assert {s.budget for group in small.values() for s in group} == {50_000}
 
 
+def test_figure5_specs_pretrain_inside_each_run_on_the_pixel_ids():
+    paper = dyne.figure5_specs("paper", 8)
+    assert len(paper) == 3 * 3
+    sa = paper["SA-DynE-TD3", "ReacherTurn"][0]
+    assert sa.env_id == "wmenvs/ReacherTurnPixels-v0" and sa.agent == "wmagents.agents.embedded_td3"
+    assert (sa.budget, sa.eval_every, sa.eval_episodes) == (5_000_000, 5_000, 10)
+    assert sa.overrides == {"method": "sa_dyne"}
+    assert paper["VAE-TD3", "ReacherPush"][0].overrides == {"method": "vae", "random_steps": 10_000}
+    small = dyne.figure5_specs("small", 2)
+    assert set(small) == {(m, "ReacherVertical") for m in dyne.PIXEL_METHODS}
+    assert small["S-DynE-TD3", "ReacherVertical"][1].overrides["pretrain_steps"] == 20_000
+
+
 def test_binned_curve_averages_inside_equal_bins():
     curve = [(0, 1.0), (10, 3.0), (55, 5.0), (100, 7.0)]
     assert binned_curve(curve, 4, 100) == [(12.5, 2.0), (62.5, 5.0), (87.5, 7.0)]
 
 
 @pytest.mark.slow
-def test_smoke_budget_prints_figure4_and_reuses_the_embedding(tmp_path, capsys):
+def test_smoke_budget_prints_both_figures_and_reuses_the_embedding(tmp_path, capsys):
     args = ["--budget", "smoke", "--db", str(tmp_path / "r.sqlite"), "--out",
             str(tmp_path / "out"), "--workers", "2"]
     assert dyne.main(args) == 0
     out = capsys.readouterr().out
     for method in ("DynE-TD3", "TD3", "SAC"):
-        assert f"| ReacherVertical | 100 (50,000) | {method} | " in out
-    assert out.count("(n=1)") == 6 and "2,000 random steps of ReacherVertical" in out
-    assert (tmp_path / "out" / "dyne_figure4_curves_smoke.png").stat().st_size > 0
+        assert f"| ReacherVertical | 100 (50,000) | {method} | - | " in out
+    for method, paper in (("SA-DynE-TD3", -7.5), ("S-DynE-TD3", -6.8), ("VAE-TD3", -20)):
+        assert f"| ReacherVertical | 300 (3,000,000) | {method} | {paper} | " in out
+    assert out.count("(n=1)") == 12 and "2,000 random steps of ReacherVertical" in out
+    for figure in (4, 5):
+        assert (tmp_path / "out" / f"dyne_figure{figure}_curves_smoke.png").stat().st_size > 0
     [embedding] = (tmp_path / "runs" / "dyne-embeddings").glob("*.pt")
     stamp = embedding.stat().st_mtime_ns
-    assert dyne.main(args) == 0                        # runs and embedding reused
+    assert dyne.main(args + ["--figure", "4"]) == 0        # runs and embedding reused
     assert embedding.stat().st_mtime_ns == stamp
-    with pytest.raises(SystemExit):
-        dyne.main(args + ["--figure", "5"])

@@ -78,6 +78,12 @@ AGENT_TABLE: tuple[AgentEntry, ...] = (
                smoke={"hidden": [16, 16], "batch_size": 8, "k": 2, "pretrain_steps": 20,
                       "embedding_hidden": [16, 16], "embedding_updates": 5,
                       "decoder_updates": 5}),
+    AgentEntry("embedded_td3", "wmagents.agents.embedded_td3", "EmbeddedTD3Config", DYNE,
+               "Sec. 5.3, App. A.1, B (method: sa_dyne | s_dyne | vae, the Fig. 5 rows)",
+               ("image",), ("box",),
+               smoke={"hidden": [16, 16], "batch_size": 8, "k": 2, "pretrain_steps": 20,
+                      "state_updates": 2, "decoder_updates": 2, "embedding_width": 4,
+                      "embedding_hidden": 16, "state_latent": 8, "vae_latent": 2}),
     AgentEntry("redq", "wmagents.agents.redq", "REDQConfig",
                'Chen et al. 2021, "Randomized Ensembled Double Q-Learning: Learning Fast Without '
                'a Model" (arXiv:2101.05982)', "Algorithm 1; Sec. 3, App. B (SAC backbone)",

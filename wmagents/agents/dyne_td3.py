@@ -39,7 +39,7 @@ from gymnasium import spaces
 from wmagents.agents.random_agent import random_action
 from wmagents.agents.td3 import TD3, TD3Config
 from wmagents.api import Transition, make_config
-from wmagents.models.dyne import ActionDynE, ActionDynEConfig, train_action_dyne
+from wmagents.models.dyne import ActionDynE, ActionDynEConfig, ActionEmbedding, train_action_dyne
 from wmagents.nn import obs_tensor, require_vector_box, torch_batch
 from wmagents.replay import ReplayBuffer
 
@@ -66,11 +66,14 @@ class Plan(NamedTuple):
 
 class DynETD3(TD3):
     def __init__(self, observation_space: spaces.Space, action_space: spaces.Space,
-                 config: DynETD3Config | None = None, seed: int = 0, device: str = "auto"):
+                 config: DynETD3Config | None = None, seed: int = 0, device: str = "auto",
+                 embedding: ActionEmbedding | None = None):
+        """``embedding``: the action half of a model trained elsewhere (SA-DynE's own); it
+        replaces ``config.embedding`` and the pretraining."""
         require_vector_box("DynE-TD3", observation_space, action_space)
         config = config or DynETD3Config()
         self.env_action_space = action_space
-        self.embedding = self._embedding(observation_space, action_space, config)
+        self.embedding = embedding or self._embedding(observation_space, action_space, config)
         self.k = k = self.embedding.config.k
         size = action_space.shape[0]
         latent = spaces.Box(-config.max_latent, config.max_latent, (size,), np.float32)
@@ -81,7 +84,7 @@ class DynETD3(TD3):
         self.target_noise = config.policy_noise * self.actor.scale / k     # 0.2 max_e / k
         self.target_noise_clip = torch.full_like(self.actor.scale, config.noise_clip)
         self.embedding.to(self.device)
-        self.pretraining_replay = None if config.embedding else ReplayBuffer(
+        self.pretraining_replay = None if config.embedding or embedding else ReplayBuffer(
             observation_space, action_space, max(config.pretrain_steps, 2), seed)
         self.pending: np.ndarray | None = None      # [z, i] of the last exploring act
 

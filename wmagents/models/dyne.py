@@ -47,41 +47,30 @@ class ActionDynEConfig:
     decoder_updates: int = 10_000           # released code (action_decoder.py): 10 x 1,000
 
 
-class ActionDynE(nn.Module):
-    """Encoder, predictor and decoder with the whitening statistics of their training data;
-    actions in and out are in normalised units ([-1, 1] per dimension)."""
+class ActionEmbedding(nn.Module):
+    """The action half of every DynE model: the encoder ``q(z | a_{t:t+k})`` and the decoder
+    ``d(z)``; actions in and out are in normalised units ([-1, 1] per dimension)."""
 
-    def __init__(self, obs_dim: int, action_dim: int, config: ActionDynEConfig):
+    def __init__(self, action_dim: int, config: ActionDynEConfig):
         super().__init__()
-        self.config, self.obs_dim, self.action_dim = config, obs_dim, action_dim
+        self.config, self.action_dim = config, action_dim
         k = config.k
         self.encoder = mlp(k * action_dim, config.hidden, 2 * action_dim, nn.SELU)
-        self.predictor = mlp(obs_dim + action_dim, config.hidden, obs_dim, nn.SELU)
         self.decoder = mlp(action_dim, config.hidden, k * action_dim, nn.SELU)
-        for name, size in (("obs_mean", obs_dim), ("obs_std", obs_dim),
-                           ("delta_mean", obs_dim), ("delta_std", obs_dim)):
-            self.register_buffer(name, torch.zeros(size) if "mean" in name else torch.ones(size))
-        self.register_buffer("trained", torch.tensor(False))    # set by train_action_dyne
+        self.register_buffer("trained", torch.tensor(False))    # set once fitted
 
     def encode(self, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Mean and log-variance of ``q(z | a)`` for normalised ``actions`` ``(..., k, |A|)``."""
         return self.encoder(actions.flatten(-2)).chunk(2, dim=-1)
 
+    def sample(self, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """A reparameterised ``z`` and ``KL(q(z | a) || N(0, I))`` per sample."""
+        mean, log_var = self.encode(actions)
+        return mean + (0.5 * log_var).exp() * torch.randn_like(mean), gaussian_kl(mean, log_var)
+
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """``d(z)``: ``(..., k, |A|)`` normalised actions in [-1, 1]."""
         return torch.tanh(self.decoder(z)).unflatten(-1, (self.config.k, self.action_dim))
-
-    def embedding_loss(self, obs, actions, obs_k) -> tuple[torch.Tensor, dict[str, float]]:
-        """Eq. 1-3 (App. B form) on a batch of windows, as a batch mean."""
-        mean, log_var = self.encode(actions)
-        z = mean + (0.5 * log_var).exp() * torch.randn_like(mean)
-        state = (obs - self.obs_mean) / self.obs_std
-        target = (obs_k - obs - self.delta_mean) / self.delta_std
-        prediction = (self.predictor(torch.cat([state, z], -1)) - target).pow(2).sum(-1)
-        kl = 0.5 * (mean.pow(2) + log_var.exp() - 1 - log_var).sum(-1)
-        loss = (prediction / self.obs_dim + self.config.kl_weight * kl).mean()
-        return loss, {"prediction_loss": prediction.mean().item() / self.obs_dim,
-                      "kl": kl.mean().item()}
 
     def decoder_loss(self, z: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:
         """§3.1: ``||mean e(d(z)) - z||^2 + lambda ||d(z)||^2`` (the caller freezes e)."""
@@ -89,6 +78,48 @@ class ActionDynE(nn.Module):
         inverse = (self.encode(actions)[0] - z).pow(2).sum(-1).mean()
         norm = actions.pow(2).sum((-2, -1)).mean()
         return inverse + self.config.decoder_norm_weight * norm, {"inverse_error": inverse.item()}
+
+    def fit_decoder(self, updates: int, batch_size: int, lr: float) -> dict[str, float]:
+        """Train the decoder on ``z ~ N(0, I)`` (torch's global RNG) with the encoder frozen;
+        then the whole embedding is frozen, in eval mode, and marked trained."""
+        self.encoder.requires_grad_(False)
+        optimiser = torch.optim.Adam(self.decoder.parameters(), lr=lr)
+        metrics: dict[str, float] = {}
+        for _ in range(updates):
+            z = torch.randn(batch_size, self.action_dim, device=self.trained.device)
+            loss, metrics = self.decoder_loss(z)
+            optimizer_step(optimiser, loss)
+        self.requires_grad_(False).eval()
+        self.trained.fill_(True)
+        return metrics
+
+
+def gaussian_kl(mean: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
+    """``KL(N(mean, exp(log_var)) || N(0, I))`` summed over the last axis."""
+    return 0.5 * (mean.pow(2) + log_var.exp() - 1 - log_var).sum(-1)
+
+
+class ActionDynE(ActionEmbedding):
+    """Action embedding plus the state-conditioned predictor of the k-step state change, with
+    the whitening statistics of their training data."""
+
+    def __init__(self, obs_dim: int, action_dim: int, config: ActionDynEConfig):
+        super().__init__(action_dim, config)
+        self.obs_dim = obs_dim
+        self.predictor = mlp(obs_dim + action_dim, config.hidden, obs_dim, nn.SELU)
+        for name, size in (("obs_mean", obs_dim), ("obs_std", obs_dim),
+                           ("delta_mean", obs_dim), ("delta_std", obs_dim)):
+            self.register_buffer(name, torch.zeros(size) if "mean" in name else torch.ones(size))
+
+    def embedding_loss(self, obs, actions, obs_k) -> tuple[torch.Tensor, dict[str, float]]:
+        """Eq. 1-3 (App. B form) on a batch of windows, as a batch mean."""
+        z, kl = self.sample(actions)
+        state = (obs - self.obs_mean) / self.obs_std
+        target = (obs_k - obs - self.delta_mean) / self.delta_std
+        prediction = (self.predictor(torch.cat([state, z], -1)) - target).pow(2).sum(-1)
+        loss = (prediction / self.obs_dim + self.config.kl_weight * kl).mean()
+        return loss, {"prediction_loss": prediction.mean().item() / self.obs_dim,
+                      "kl": kl.mean().item()}
 
     def save(self, path: str | Path, **meta) -> None:
         torch.save({"config": dataclasses.asdict(self.config), "obs_dim": self.obs_dim,
@@ -119,8 +150,8 @@ def window_batch(replay: ReplayBuffer, start: np.ndarray, k: int, space: spaces.
             torch.as_tensor(chunk["obs"][:, k], dtype=torch.float32))
 
 
-def train_action_dyne(replay: ReplayBuffer, action_space: spaces.Box, config: ActionDynEConfig,
-                      progress=None) -> tuple[ActionDynE, dict[str, float]]:
+def train_action_dyne(replay: ReplayBuffer, action_space: spaces.Box,
+                      config: ActionDynEConfig) -> tuple[ActionDynE, dict[str, float]]:
     """Fit the embedding on every k-window of ``replay`` (random-policy data), then the decoder
     on ``z ~ N(0, I)`` with the encoder frozen. Batches come from ``replay.rng``, noise from
     torch's global RNG. Returns the model (eval mode) and final metrics, with the mean and std of
@@ -142,15 +173,7 @@ def train_action_dyne(replay: ReplayBuffer, action_space: spaces.Box, config: Ac
         i = replay.rng.integers(0, len(starts), config.batch_size)
         loss, metrics = model.embedding_loss(obs[i], actions[i], obs_k[i])
         optimizer_step(optimiser, loss)
-        progress and progress(1)
-    model.encoder.requires_grad_(False)
-    decoder_optimiser = torch.optim.Adam(model.decoder.parameters(), lr=config.lr)
-    for _ in range(config.decoder_updates):
-        loss, decoder_metrics = model.decoder_loss(torch.randn(config.batch_size, model.action_dim))
-        optimizer_step(decoder_optimiser, loss)
-        progress and progress(1)
-    model.requires_grad_(False).eval()
-    model.trained.fill_(True)
+    decoder_metrics = model.fit_decoder(config.decoder_updates, config.batch_size, config.lr)
     with torch.no_grad():
         means = model.encode(actions)[0]
     return model, {**metrics, **decoder_metrics, "windows": len(starts),

@@ -1,6 +1,6 @@
-"""Whitney et al. 2020, *Dynamics-aware Embeddings*: Figure 4 (control from states).
+"""Whitney et al. 2020, *Dynamics-aware Embeddings*: Figures 4 (states) and 5 (pixels).
 
-``python -m wmagents.reproduce dyne [--figure 4] [--budget smoke|small|paper] [--seeds N]
+``python -m wmagents.reproduce dyne [--figure 4|5] [--budget smoke|small|paper] [--seeds N]
 [--backend local|ray]``
 
 * Figure 4: DynE-TD3, TD3 (the release's baseline: critic action-repeat trick) and SAC on
@@ -14,13 +14,19 @@
   final return and curve mean (mean of all evaluations: "faster" as area under the curve), each
   mean [95 % bootstrap CI] (n), and curves (20 bins, mean and bootstrap CI, as the release's
   plotting notebook).
-* Figure 5 (pixels) needs the S-DynE / SA-DynE / VAE-TD3 / pixel-TD3 agents: not built yet.
+* Figure 5: SA-DynE-TD3, S-DynE-TD3 and VAE-TD3 (``wmagents.agents.embedded_td3``) on the
+  Reacher family's pixel IDs; each run pretrains its own embedding on its first 100K uniform
+  random steps, which are on the x-axis (§5.3). Paper values: the release README's figure read
+  by eye near 3M steps (spec §6). Pixel TD3 is not built yet.
 
-Budgets: ``paper`` (8 seeds, the Fig. 4 x-ranges of spec §6, 100K-step datasets); ``small``
-(CPU hours: ReacherVertical, ReacherTurn and Pusher to 5e4 env steps, 3 seeds, DynE-TD3 and
-TD3; reduced: the x-ranges of ReacherTurn (1e6) and Pusher (2e6), SAC left out);
+Figure 4 budgets: ``paper`` (8 seeds, the Fig. 4 x-ranges of spec §6, 100K-step datasets);
+``small`` (CPU hours: ReacherVertical, ReacherTurn and Pusher to 5e4 env steps, 3 seeds,
+DynE-TD3 and TD3; reduced: the x-ranges of ReacherTurn (1e6) and Pusher (2e6), SAC left out);
 ``smoke`` (CI: ReacherVertical, one 100-step episode, 2K-step dataset, 50 embedding and 50
-decoder updates).
+decoder updates). Figure 5: ``paper`` (8 seeds, 3e6 / 5e6 / 5e6 env steps, 15,600 S-DynE and
+3,900 VAE updates); ``small`` (ReacherVerticalPixels, 2 seeds, 5e4 env steps of which 2e4
+pretraining, and — one S-DynE update at paper size takes 1.3 s on one CPU thread — 1,000
+embedding updates of 16-channel, 200-unit nets); ``smoke`` (CI: 300 steps, tiny nets).
 """
 
 from __future__ import annotations
@@ -52,6 +58,27 @@ RANDOM_RETURN = {"ReacherVertical": -92, "ReacherTurn": -218, "ReacherPush": -27
 AGENTS = {"DynE-TD3": "wmagents.agents.dyne_td3", "TD3": "wmagents.agents.td3",
           "SAC": "wmagents.agents.sac"}
 CLAIM = "DynE-TD3 learns faster than TD3 and SAC; ends higher (one exception in six)"
+PIXEL_TASKS = ("ReacherVertical", "ReacherTurn", "ReacherPush")
+PIXEL_METHODS = {"SA-DynE-TD3": "sa_dyne", "S-DynE-TD3": "s_dyne", "VAE-TD3": "vae"}
+PIXEL_PAPER = {"SA-DynE-TD3": (-7.5, -88, -127), "S-DynE-TD3": (-6.8, -110, -187),
+               "VAE-TD3": (-20, -212, -222)}          # release README figure near 3M (spec §6)
+PIXEL_CLAIM = ("SA-DynE-TD3 learns rapidly and solves all three; S-DynE-TD3 beats VAE-TD3; "
+               "VAE-TD3 learns gradually at best; pixel TD3 diverges")
+PIXEL_BUDGETS = {
+    "paper": {"seeds": 8, "tasks": PIXEL_TASKS,
+              "steps": {"ReacherVertical": 3_000_000, "ReacherTurn": 5_000_000,
+                        "ReacherPush": 5_000_000}, "agent": {}, "every": 5_000, "episodes": 10},
+    "small": {"seeds": 2, "tasks": ("ReacherVertical",),
+              "steps": dict.fromkeys(PIXEL_TASKS, 50_000),
+              "agent": {"pretrain_steps": 20_000, "state_updates": 1_000,
+                        "decoder_updates": 2_000, "embedding_width": 16,
+                        "embedding_hidden": 200}, "every": 2_500, "episodes": 10},
+    "smoke": {"seeds": 1, "tasks": ("ReacherVertical",),
+              "steps": dict.fromkeys(PIXEL_TASKS, 300),
+              "agent": {"pretrain_steps": 200, "state_updates": 5, "decoder_updates": 5,
+                        "embedding_width": 4, "embedding_hidden": 16, "hidden": [32, 32],
+                        "batch_size": 16}, "every": 150, "episodes": 1},
+}
 BUDGETS = {
     "paper": {"seeds": 8, "tasks": TASKS, "rows": tuple(AGENTS), "steps": X_RANGE,
               "dataset": 100_000, "embedding": {}, "agent": {}, "every": None, "episodes": 10},
@@ -135,6 +162,18 @@ def figure4_specs(budget: str, seeds: int, embeddings: dict) -> dict[tuple[str, 
     return specs
 
 
+def figure5_specs(budget: str, seeds: int) -> dict[tuple[str, str], list]:
+    """``{(method, task): run specs}`` of Figure 5 at ``budget`` (pixel IDs)."""
+    preset = PIXEL_BUDGETS[budget]
+    return {(method, task): [RunSpec(
+        "wmagents.agents.embedded_td3", f"wmenvs/{task}Pixels-v0", seed, preset["steps"][task],
+        preset["every"], preset["episodes"],
+        {**preset["agent"], "method": name,
+         **({"random_steps": 10_000} if name == "vae" and budget == "paper" else {})})
+        for seed in range(seeds)]
+        for method, name in PIXEL_METHODS.items() for task in preset["tasks"]}
+
+
 def verdict(dyne: list[float], other: list[float]) -> str:
     """Whether DynE-TD3's 95 % bootstrap interval lies above, below or across the other's."""
     if len(dyne) < 2 or len(other) < 2:
@@ -143,42 +182,55 @@ def verdict(dyne: list[float], other: list[float]) -> str:
     return "holds" if lo_d > hi_o else "reversed" if hi_d < lo_o else "not separated"
 
 
+def sweep_and_report(args, store: Store, out: Path, figure: str, specs: dict, preset: dict,
+                     lead: str, paper: dict, x_range: dict,
+                     x_label: str) -> tuple[list[str], list[str], bool]:
+    """Run ``specs``, then the table (a row per task and method: paper value, final return,
+    curve mean and the verdict against ``lead``) and the curves of one figure."""
+    report = run_sweep([s for group in specs.values() for s in group], store,
+                       work_dir_for(args.db, args.work_dir), args.backend, args.workers,
+                       args.address, args.device, f"dyne-figure{figure}-{args.budget}")
+    methods = list(dict.fromkeys(method for method, _ in specs))
+    lines = [f"### DynE Figure {figure}, budget {args.budget}, {args.seeds} seed(s)", "",
+             f"| task | env steps (paper x-range) | method | paper | final return | curve mean "
+             f"| vs {lead} (curve mean) |", "| --- | ---: | --- | ---: | ---: | ---: | --- |"]
+    fig, axes = new_figure(len(preset["tasks"]), 3.4, 3)
+    for ax, task in zip(axes[0], preset["tasks"]):
+        curves = {m: [store.curve(s.run_id) for s in specs[m, task]
+                      if store.status(s.run_id) == "finished"] for m in methods}
+        means = {m: [float(np.mean([p["mean_return"] for p in c])) for c in runs]
+                 for m, runs in curves.items()}
+        x_max = specs[methods[0], task][0].budget
+        for method, runs in curves.items():
+            claim = "-" if method == lead else verdict(means[lead], means[method])
+            lines.append(f"| {task} | {x_max:,} ({x_range[task]:,}) "
+                         f"| {method} | {paper.get((method, task), '-')} | "
+                         f"{mean_interval([c[-1]['mean_return'] for c in runs])} | "
+                         f"{mean_interval(means[method])} | {claim} |")
+        plot_curves(ax, {m: [binned_curve(eval_curve(c), 20, x_max) for c in runs]
+                         for m, runs in curves.items()}, band="ci")
+        ax.axhline(RANDOM_RETURN[task], color="grey", lw=0.8, ls=":")
+        ax.set(title=task, xlabel=x_label, ylabel="return")
+    save(fig, out / f"dyne_figure{figure}_curves_{args.budget}.png")
+    notes = [f"- 'vs {lead}': 'holds' when {lead}'s interval of the curve mean lies above the "
+             "method's, 'reversed' below, else 'not separated'",
+             "- ours: mean [95 % bootstrap CI] (n) over seeds; final = the last evaluation "
+             f"({preset['episodes']} noiseless episodes); dotted line in the plot: the "
+             "release's random-policy return"]
+    notes += [f"- FAILED run {run_id} (left out): {error}"
+              for run_id, error in report.failed.items()]
+    return lines, notes, not report.failed
+
+
 def run_figure4(args, store: Store, out: Path) -> tuple[str, bool]:
     preset = BUDGETS[args.budget]
     folder = work_dir_for(args.db, args.work_dir) / "dyne-embeddings"
     embeddings = {task: pretrained_embedding(SOURCE[task], K.get(task, 4), args.budget, folder)
                   for task in preset["tasks"] if "DynE-TD3" in preset["rows"]}
     specs = figure4_specs(args.budget, args.seeds, embeddings)
-    report = run_sweep([s for group in specs.values() for s in group], store,
-                       work_dir_for(args.db, args.work_dir), args.backend, args.workers,
-                       args.address, args.device, f"dyne-figure4-{args.budget}")
-    lines = [f"### DynE Figure 4 (states), budget {args.budget}, {args.seeds} seed(s)", "",
-             "| task | env steps (paper x-range) | method | final return | curve mean "
-             "| vs DynE-TD3 (curve mean) |", "| --- | ---: | --- | ---: | ---: | --- |"]
-    fig, axes = new_figure(len(preset["tasks"]), 3.4, 3)
-    for ax, task in zip(axes[0], preset["tasks"]):
-        curves = {m: [store.curve(s.run_id) for s in specs[m, task]
-                      if store.status(s.run_id) == "finished"] for m in preset["rows"]}
-        means = {m: [float(np.mean([p["mean_return"] for p in c])) for c in runs]
-                 for m, runs in curves.items()}
-        for method, runs in curves.items():
-            claim = "-" if method == "DynE-TD3" or "DynE-TD3" not in means else \
-                verdict(means["DynE-TD3"], means[method])
-            lines.append(f"| {task} | {preset['steps'][task]:,} ({X_RANGE[task]:,}) | {method} | "
-                         f"{mean_interval([c[-1]['mean_return'] for c in runs])} | "
-                         f"{mean_interval(means[method])} | {claim} |")
-        x_max = preset["steps"][task]
-        plot_curves(ax, {m: [binned_curve(eval_curve(c), 20, x_max) for c in runs]
-                         for m, runs in curves.items()}, band="ci")
-        ax.axhline(RANDOM_RETURN[task], color="grey", lw=0.8, ls=":")
-        ax.set(title=task, xlabel="env steps (pretraining not counted)", ylabel="return")
-    save(fig, out / f"dyne_figure4_curves_{args.budget}.png")
-    notes = [f"- paper (§5.2, Fig. 4; no table): {CLAIM}",
-             "- 'vs DynE-TD3': 'holds' when DynE-TD3's interval of the curve mean lies above "
-             "the method's, 'reversed' below, else 'not separated'",
-             "- ours: mean [95 % bootstrap CI] (n) over seeds; final = the last evaluation "
-             f"({preset['episodes']} noiseless episodes); dotted line in the plot: the "
-             "release's random-policy return"]
+    lines, notes, ok = sweep_and_report(args, store, out, "4", specs, preset, "DynE-TD3", {},
+                                        X_RANGE, "env steps (pretraining not counted)")
+    notes.insert(0, f"- paper (§5.2, Fig. 4; no table, so no values): {CLAIM}")
     for path in sorted(set(embeddings.values())):
         meta = _embedding_meta(path)
         notes.append(f"- embedding {path.name}: {meta['dataset_steps']:,} random steps of "
@@ -187,9 +239,24 @@ def run_figure4(args, store: Store, out: Path) -> tuple[str, bool]:
                      f"5-10 min on a GPU); prediction loss {meta['prediction_loss']:.3f}, "
                      f"decoder inverse error {meta['inverse_error']:.3f}, encoder means "
                      f"std {meta['z_std']:.2f}")
-    notes += [f"- FAILED run {run_id} (left out): {error}"
-              for run_id, error in report.failed.items()]
-    return "\n".join(lines + [""] + notes), not report.failed
+    return "\n".join(lines + [""] + notes), ok
+
+
+def run_figure5(args, store: Store, out: Path) -> tuple[str, bool]:
+    preset = PIXEL_BUDGETS[args.budget]
+    paper = {(m, t): values[PIXEL_TASKS.index(t)] for m, values in PIXEL_PAPER.items()
+             for t in PIXEL_TASKS}
+    lines, notes, ok = sweep_and_report(args, store, out, "5", figure5_specs(args.budget,
+                                                                           args.seeds),
+                                        preset, "SA-DynE-TD3", paper,
+                                        PIXEL_BUDGETS["paper"]["steps"],
+                                        "env steps (pretraining included)")
+    pretrain = preset["agent"].get("pretrain_steps", 100_000)
+    notes[:0] = [f"- paper (§5.3, Fig. 5): {PIXEL_CLAIM}; values: the release README's figure "
+                 "read by eye near 3M env steps",
+                 f"- each run's first {pretrain:,} env steps are uniform random and train its "
+                 "embedding (on the x-axis, §5.3); pixel TD3 is not built yet"]
+    return "\n".join(lines + [""] + notes), ok
 
 
 def _embedding_meta(path: Path) -> dict:
@@ -203,13 +270,16 @@ def main(argv: list[str] | None = None) -> int:
                                      description=__doc__.split("\n\n")[0])
     add_common_arguments(parser)
     parser.add_argument("--figure", action="append", choices=("4", "5"),
-                        help="4 (states; default); 5 (pixels) is not built yet")
+                        help="4 (states) and/or 5 (pixels) (repeatable; default both)")
     parser.add_argument("--out", default="runs/dyne", help="folder for the tables and plots")
     args = parser.parse_args(argv)
     check_common_arguments(parser, args)
-    if "5" in (args.figure or ()):
-        parser.error("Figure 5 needs the S-DynE, SA-DynE, VAE-TD3 and pixel-TD3 agents, which "
-                     "are not built yet (issue 16)")
-    args.seeds = args.seeds or BUDGETS[args.budget]["seeds"]
-    return run_tables(args, ("4",), lambda name, *rest: run_figure4(*rest),
-                      f"dyne_{args.budget}.md")
+    run = {"4": run_figure4, "5": run_figure5}
+    budgets = {"4": BUDGETS, "5": PIXEL_BUDGETS}
+
+    def run_one(name, args, *rest):
+        args.seeds = seeds or budgets[name][args.budget]["seeds"]
+        return run[name](args, *rest)
+
+    seeds = args.seeds
+    return run_tables(args, args.figure or ("4", "5"), run_one, f"dyne_{args.budget}.md")

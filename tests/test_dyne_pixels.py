@@ -1,0 +1,100 @@
+"""Pixel DynE models and the TD3 agents on them (S-DynE-TD3, SA-DynE-TD3, VAE-TD3): frame
+stacks padded inside the episode, the cyclical KL weight, S-DynE's targets (the two latest
+frames k steps later), the VAE's per-frame means, and the agents' stacks and decoders."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from gymnasium import spaces
+
+from wmagents.agents.embedded_td3 import EmbeddedTD3, EmbeddedTD3Config
+from wmagents.api import Transition
+from wmagents.models.dyne_pixels import (FrameVAE, PixelEmbeddingConfig, SDynE, cyclical_weight,
+                                         stacked)
+from wmagents.replay import ReplayBuffer
+
+FRAME = spaces.Box(0, 255, (64, 64, 3), np.uint8)
+ACTION = spaces.Box(np.array([-2.0, -1.0], np.float32), np.array([2.0, 1.0], np.float32))
+TINY = PixelEmbeddingConfig(k=2, width=4, hidden=16, state_latent=8, vae_latent=2)
+
+
+def frame(value: int) -> np.ndarray:
+    return np.full((64, 64, 3), value, np.uint8)
+
+
+def test_stacks_repeat_the_first_frame_and_stay_inside_the_episode():
+    replay = ReplayBuffer(FRAME, ACTION, 50, seed=0)
+    t = 0
+    for length in (2, 5):                              # frames 0..2, then 3..8
+        for s in range(length):
+            replay.add(Transition(frame(t), np.zeros(2, np.float32), 0.0, frame(t + 1),
+                                  False, s == length - 1))
+            t += 1
+        t += 1
+    stacks = stacked(replay, np.arange(9))[:, 0, 0, ::3]      # one value per frame
+    np.testing.assert_array_equal(stacks[:3], [[0, 0, 0, 0], [0, 0, 0, 1], [0, 0, 1, 2]])
+    np.testing.assert_array_equal(stacks[3:], [[3, 3, 3, 3], [3, 3, 3, 4], [3, 3, 4, 5],
+                                               [3, 4, 5, 6], [4, 5, 6, 7], [5, 6, 7, 8]])
+
+
+def test_cyclical_weight_rises_over_half_of_each_of_two_cycles():
+    assert [cyclical_weight(u, 100) for u in (0, 12, 25, 40, 50, 62, 75, 99)] == \
+        [0.0, 0.48, 1.0, 1.0, 0.0, 0.48, 1.0, 1.0]
+
+
+class CertainlyWhite(torch.nn.Module):
+    def forward(self, x):
+        return torch.full((len(x), 3, 64, 64), 20.0)             # sigmoid = 1 - 2e-9
+
+
+def test_s_dyne_predicts_the_two_latest_frames_k_steps_later():
+    torch.manual_seed(0)
+    model = SDynE(2, TINY)
+    model.predictors = torch.nn.ModuleList([CertainlyWhite(), CertainlyWhite()])
+    stack = torch.zeros(3, 64, 64, 12, dtype=torch.uint8)
+    later = torch.zeros(3, 64, 64, 12, dtype=torch.uint8)
+    later[..., 6:] = 255                                  # frames t+k-1 and t+k are white
+    actions = torch.zeros(3, 2, 2)
+    _, bce = model.loss(stack, actions, later, weight=0.0)
+    assert float(bce) < 1e-6
+    _, bce = model.loss(stack, actions, torch.flip(later, (-1,)), weight=0.0)
+    assert float(bce) == pytest.approx(20.0 * 6 / 12, rel=1e-6)  # / (12 x 64 x 64)
+
+
+def test_vae_state_is_the_per_frame_means_in_order():
+    torch.manual_seed(0)
+    vae = FrameVAE(PixelEmbeddingConfig(**{**vars(TINY), "model": "vae"})).eval()
+    frames = [torch.randint(0, 255, (1, 64, 64, 3), dtype=torch.uint8) for _ in range(4)]
+    with torch.no_grad():
+        state = vae.embed(torch.cat(frames, -1))
+        expected = torch.cat([vae.encoder(f)[0] for f in frames], -1)
+    torch.testing.assert_close(state, expected)
+    assert state.shape == (1, 4 * 2)
+
+
+@pytest.mark.parametrize("method", ["sa_dyne", "s_dyne", "vae"])
+def test_agents_pretrain_then_act_on_embedded_stacks(method):
+    torch.manual_seed(0)
+    agent = EmbeddedTD3(FRAME, ACTION, EmbeddedTD3Config(
+        method=method, hidden=(16, 16), batch_size=4, k=2, pretrain_steps=12, state_updates=2,
+        decoder_updates=2, embedding_width=4, embedding_hidden=16, state_latent=8,
+        vae_latent=2), seed=0, device="cpu")
+    rng = np.random.default_rng(0)
+    obs, state, seen = frame(0), agent.reset(True), []
+    for step in range(28):
+        action, state = agent.act(obs, state, explore=True)
+        seen = [] if state is None else seen + [obs]
+        assert ACTION.contains(action)
+        nxt = frame(int(rng.integers(255)))
+        metrics = agent.observe(Transition(obs, action, 0.0, nxt, False, step % 10 == 9))
+        if step == 11:
+            assert "embedding_reconstruction_bce" in metrics and bool(agent.model.trained)
+        obs, state, seen = (frame(0), None, []) if step % 10 == 9 else (nxt, state, seen)
+    assert agent.pretraining_replay.transitions == 12 and agent.replay.transitions == 16
+    frames, _ = state                                       # 8 steps into the third episode
+    assert all(f is o for f, o in zip(frames, seen[-4:])) and len(frames) == 4
+    assert agent.replay.obs.shape[1] == 8                   # z_s (8) or 4 frames x 2
+    if method == "sa_dyne":
+        assert agent.policy.embedding is agent.model.action     # its own decoder (spec §3)
