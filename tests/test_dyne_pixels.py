@@ -98,3 +98,33 @@ def test_agents_pretrain_then_act_on_embedded_stacks(method):
     assert agent.replay.obs.shape[1] == 8                   # z_s (8) or 4 frames x 2
     if method == "sa_dyne":
         assert agent.policy.embedding is agent.model.action     # its own decoder (spec §3)
+
+
+def test_pixel_td3_trains_its_encoder_through_the_critic_only():
+    from wmagents.agents.pixel_td3 import PixelTD3, PixelTD3Config
+
+    torch.manual_seed(0)
+    agent = PixelTD3(FRAME, ACTION, PixelTD3Config(hidden=(16, 16), batch_size=8, channels=4,
+                                                   random_steps=0), seed=0, device="cpu")
+    assert agent.encoder.out_dim == 4 * 4 * 4 and agent.action_repeat == 64 // 2
+    rng = np.random.default_rng(0)
+    for step in range(20):
+        agent.replay.add(Transition(frame(int(rng.integers(255))), ACTION.sample(), 1.0,
+                                    frame(int(rng.integers(255))), False, step % 10 == 9))
+    before = [p.clone() for p in agent.encoder.parameters()]
+    target_before = [p.clone() for p in agent.encoder_target.parameters()]
+    batch = agent.sample_batch()
+    assert batch["obs"].shape == (8, 64, 64, 12) and batch["obs"].dtype == torch.uint8
+    agent.update(batch, update_actor=False)
+    assert any(not torch.equal(a, b) for a, b in zip(before, agent.encoder.parameters()))
+    assert all(torch.equal(a, b) for a, b in zip(target_before, agent.encoder_target.parameters()))
+    after_critic = [p.clone() for p in agent.encoder.parameters()]
+    actor_before = [p.clone() for p in agent.actor.parameters()]
+    original = agent.critic_optimizer.step
+    agent.critic_optimizer.step = lambda: None         # isolate the actor's effect
+    agent.update(batch, update_actor=True)
+    agent.critic_optimizer.step = original
+    assert all(torch.equal(a, b) for a, b in zip(after_critic, agent.encoder.parameters()))
+    assert any(not torch.equal(a, b) for a, b in zip(actor_before, agent.actor.parameters()))
+    assert any(not torch.equal(a, b)                    # Polyak with the actor step
+               for a, b in zip(target_before, agent.encoder_target.parameters()))

@@ -31,7 +31,8 @@ def test_specs_transfer_one_decoder_per_family_and_follow_the_protocol():
 
 def test_figure5_specs_pretrain_inside_each_run_on_the_pixel_ids():
     paper = dyne.figure5_specs("paper", 8)
-    assert len(paper) == 3 * 3
+    assert len(paper) == 4 * 3
+    assert paper["Pixel-TD3", "ReacherVertical"][0].agent == "wmagents.agents.pixel_td3"
     sa = paper["SA-DynE-TD3", "ReacherTurn"][0]
     assert sa.env_id == "wmenvs/ReacherTurnPixels-v0" and sa.agent == "wmagents.agents.embedded_td3"
     assert (sa.budget, sa.eval_every, sa.eval_episodes) == (5_000_000, 5_000, 10)
@@ -39,6 +40,7 @@ def test_figure5_specs_pretrain_inside_each_run_on_the_pixel_ids():
     assert paper["VAE-TD3", "ReacherPush"][0].overrides == {"method": "vae", "random_steps": 10_000}
     small = dyne.figure5_specs("small", 2)
     assert set(small) == {(m, "ReacherVertical") for m in dyne.PIXEL_METHODS}
+    assert small["Pixel-TD3", "ReacherVertical"][0].overrides == {}
     assert small["S-DynE-TD3", "ReacherVertical"][1].overrides["pretrain_steps"] == 20_000
 
 
@@ -55,9 +57,10 @@ def test_smoke_budget_prints_both_figures_and_reuses_the_embedding(tmp_path, cap
     out = capsys.readouterr().out
     for method in ("DynE-TD3", "TD3", "SAC"):
         assert f"| ReacherVertical | 100 (50,000) | {method} | - | " in out
-    for method, paper in (("SA-DynE-TD3", -7.5), ("S-DynE-TD3", -6.8), ("VAE-TD3", -20)):
+    for method, paper in (("SA-DynE-TD3", -7.5), ("S-DynE-TD3", -6.8), ("VAE-TD3", -20),
+                          ("Pixel-TD3", "below -30")):
         assert f"| ReacherVertical | 300 (3,000,000) | {method} | {paper} | " in out
-    assert out.count("(n=1)") == 12 and "2,000 random steps of ReacherVertical" in out
+    assert out.count("(n=1)") == 14 and "2,000 random steps of ReacherVertical" in out
     for figure in (4, 5):
         assert (tmp_path / "out" / f"dyne_figure{figure}_curves_smoke.png").stat().st_size > 0
     [embedding] = (tmp_path / "runs" / "dyne-embeddings").glob("*.pt")

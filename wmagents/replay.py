@@ -95,7 +95,11 @@ class ReplayBuffer:
                          f"({self.transitions} steps stored)")
 
     def sample(self, batch: int) -> dict[str, np.ndarray]:
-        return self._transitions(self._starts(batch, 1))
+        return self._transitions(self.sample_slots(batch))
+
+    def sample_slots(self, batch: int) -> np.ndarray:
+        """Slots of uniform stored transitions (obs at the slot, next obs at the slot + 1)."""
+        return self._starts(batch, 1)
 
     def all_transitions(self) -> dict[str, np.ndarray]:
         """Every stored transition, in slot order (for models fit on all the data)."""
@@ -140,7 +144,7 @@ class ReplayBuffer:
         """Uniform stored transitions, each with the ``length - 1`` slots after it: keys as
         :meth:`sample_sequences` plus ``valid`` ``(batch, length)``, True where step ``j`` is
         stored in the first step's episode (False after its end or past the write head)."""
-        start = self._starts(batch, 1)
+        start = self.sample_slots(batch)
         window = self.chunks(start, length)
         ahead = (start[:, None] + np.arange(1, length + 1)) % self.capacity
         window["valid"] = ((self.episode[ahead] == self.episode[start, None])

@@ -84,6 +84,9 @@ AGENT_TABLE: tuple[AgentEntry, ...] = (
                smoke={"hidden": [16, 16], "batch_size": 8, "k": 2, "pretrain_steps": 20,
                       "state_updates": 2, "decoder_updates": 2, "embedding_width": 4,
                       "embedding_hidden": 16, "state_latent": 8, "vae_latent": 2}),
+    AgentEntry("pixel_td3", "wmagents.agents.pixel_td3", "PixelTD3Config", DYNE,
+               "Sec. 5.3 (Fig. 5 baseline; the release's rl/PixelTD3.py)", ("image",), ("box",),
+               smoke={"hidden": [16, 16], "batch_size": 8, "channels": 4, "random_steps": 20}),
     AgentEntry("redq", "wmagents.agents.redq", "REDQConfig",
                'Chen et al. 2021, "Randomized Ensembled Double Q-Learning: Learning Fast Without '
                'a Model" (arXiv:2101.05982)', "Algorithm 1; Sec. 3, App. B (SAC backbone)",

@@ -82,8 +82,8 @@ class FramePredictor(nn.Module):
     def __init__(self, in_dim: int, width: int = 32, hidden: int = 400):
         super().__init__()
         self.fc = nn.Sequential(mlp(in_dim, (hidden,), hidden), nn.ReLU())
-        layers: list[nn.Module] = [nn.ConvTranspose2d(hidden, width * 8, 4), nn.BatchNorm2d(width * 8),
-                                   nn.ReLU()]
+        layers: list[nn.Module] = [nn.ConvTranspose2d(hidden, width * 8, 4),
+                                   nn.BatchNorm2d(width * 8), nn.ReLU()]
         for i in (8, 4, 2):
             layers += [nn.ConvTranspose2d(width * i, width * i // 2, 4, 2, 1),
                        nn.BatchNorm2d(width * i // 2), nn.ReLU()]
@@ -173,7 +173,8 @@ def make_pixel_embedding(action_dim: int, config: PixelEmbeddingConfig) -> nn.Mo
         return SDynE(action_dim, config)
     if config.model == "vae":
         return FrameVAE(config)
-    raise ValueError(f"PixelEmbeddingConfig.model: expected 's_dyne' or 'vae', got {config.model!r}")
+    raise ValueError(f"PixelEmbeddingConfig.model: expected 's_dyne' or 'vae', "
+                     f"got {config.model!r}")
 
 
 def train_pixel_embedding(model: nn.Module, replay: ReplayBuffer, action_space: spaces.Box,
