@@ -36,6 +36,7 @@ SECTION = "## Agents"
 CASES = {
     "sac": ("sac", "locomotion", {}, "one SAC step (actor, critics, temperature)"),
     "td3": ("td3", "locomotion", {}, "one critic + delayed actor step, batch 100"),
+    "pixel_td3": ("pixel_td3", "pixels", {}, "critic (and encoder) + delayed actor, 100 stacks"),
     "redq": ("redq", "locomotion", {}, "20 critic steps (10 critics) + 1 actor step"),
     "dyne_td3": ("dyne_td3", "reacher", {}, "one k = 4 critic + delayed actor step, batch 100"),
     "alm": ("alm", "locomotion", {}, "model (K=3) + reward + critic + actor, batch 512"),
@@ -103,6 +104,7 @@ def _update_function(name: str, agent):
                                                 agent.device), update_actor=True)
     if name == "dyne_td3":       # timing only: an untrained decoder costs what a trained one does
         agent.embedding.trained.fill_(True)
+    if name in ("dyne_td3", "pixel_td3"):
         return lambda: agent.update(agent.sample_batch(), update_actor=True)
     if name == "redq":
         def step():
