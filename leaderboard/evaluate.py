@@ -64,8 +64,10 @@ def main(argv: list[str] | None = None) -> None:
         with Store(args.db) as store:
             report = run_sweep(specs, store, work_dir, args.backend, args.workers, args.address,
                                args.device, suite.label)
+            elsewhere = (f", {len(report.elsewhere)} being trained by another command "
+                         "(re-run later to include them)" if report.elsewhere else "")
             print(f"\n{len(report.finished)} runs trained ({len(report.resumed)} resumed from a "
-                  f"checkpoint), {len(report.skipped)} already finished; "
+                  f"checkpoint), {len(report.skipped)} already finished{elsewhere}; "
                   f"{time.perf_counter() - started:.0f} s. Store: {args.db}\n")
             print(render_table(store, suite, specs[0].agent, specs[0].overrides,
                                [s.run_id for s in specs]))

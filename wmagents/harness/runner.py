@@ -8,6 +8,11 @@ and seeds torch with the run seed, so a spec gives the same numbers on every bac
 ``local`` runs specs in a spawn process pool; ``ray`` submits the same function to a Ray
 cluster (``address``; ``None`` starts a local one). With ``ray`` on several machines,
 ``work_dir`` must be on storage every node sees, or interrupted runs restart from scratch.
+
+Before training, the driver claims each run in the store (:meth:`Store.claim`) and renews its
+claims every ``LEASE_S / 4`` seconds from a thread; a run claimed by another live command is
+skipped with a message (``SweepReport.elsewhere``), and a dead command's runs are taken over
+once its heartbeat is ``LEASE_S`` old. Two commands on one store thus train each run once.
 """
 
 from __future__ import annotations
@@ -16,8 +21,12 @@ import concurrent.futures as cf
 import json
 import multiprocessing
 import os
+import socket
 import sqlite3
+import sys
+import threading
 import time
+import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -32,6 +41,7 @@ from wmagents.harness.store import Store
 from wmagents.nn import resolve_device
 
 RESULT = "result.json"
+LEASE_S = 120.0       # a claim whose heartbeat is older belongs to a dead command
 
 
 def run_one(spec: RunSpec, work_dir: str, device: str = "auto", progress: bool = False) -> dict:
@@ -114,6 +124,7 @@ class SweepReport:
     finished: list[str] = field(default_factory=list)   # ran (or resumed) to the end now
     resumed: dict[str, int] = field(default_factory=dict)  # run id -> checkpoint step
     failed: dict[str, str] = field(default_factory=dict)   # run id -> error (not recorded)
+    elsewhere: dict[str, str] = field(default_factory=dict)  # run id -> who trains it
 
 
 def run_sweep(specs: list[RunSpec], store: Store, work_dir: str | os.PathLike,
@@ -129,28 +140,62 @@ def run_sweep(specs: list[RunSpec], store: Store, work_dir: str | os.PathLike,
     todo, unique = [], list({s.run_id: s for s in specs}.values())  # de-duplicated, order kept
     for spec in unique:
         (report.skipped if store.status(spec.run_id) == "finished" else todo).append(spec)
-    todo_ids = [s.run_id for s in todo]
     preflight(todo)
     store.submit(unique, label)         # finished runs are filed under this label too
+    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    claimed, elsewhere = store.claim([s.run_id for s in todo], owner, LEASE_S)
+    for run_id, (holder, age) in elsewhere.items():
+        report.elsewhere[run_id] = f"being trained by {holder} (heartbeat {age:.0f} s ago)"
+        print(f"run {run_id} is {report.elsewhere[run_id]}: skipped here; re-run this command "
+              "after it finishes to see it", file=sys.stderr)
+    todo = [s for s in todo if s.run_id in claimed]
+    todo_ids = [s.run_id for s in todo]
     work_dir = str(Path(work_dir).resolve())
-    results = (_run_ray(todo, work_dir, device, address) if backend == "ray"
-               else _run_local(todo, work_dir, device, workers))
-    with tqdm(total=len(todo), desc="runs", unit="run", disable=not todo) as bar:
-        for run_id, result in results:
-            bar.update(1)
-            if isinstance(result, BaseException):
-                report.failed[run_id] = f"{type(result).__name__}: {result}"
-                continue
-            try:
-                store.record(result)
-            except (sqlite3.IntegrityError, KeyError, ValueError, TypeError) as error:
-                report.failed[run_id] = f"not recorded ({type(error).__name__}: {error})"
-                continue
-            report.finished.append(result["run_id"])
-            if result["resumed_from"] is not None:
-                report.resumed[result["run_id"]] = result["resumed_from"]
+    with _heartbeat(store.path, owner):
+        results = (_run_ray(todo, work_dir, device, address) if backend == "ray"
+                   else _run_local(todo, work_dir, device, workers))
+        with tqdm(total=len(todo), desc="runs", unit="run", disable=not todo) as bar:
+            for run_id, result in results:
+                bar.update(1)
+                _record(store, report, run_id, result)
+                store.release(run_id, owner)
     report.finished.sort(key=todo_ids.index)
     return report
+
+
+def _record(store: Store, report: SweepReport, run_id: str, result) -> None:
+    if isinstance(result, BaseException):
+        report.failed[run_id] = f"{type(result).__name__}: {result}"
+        return
+    try:
+        store.record(result)
+    except (sqlite3.IntegrityError, KeyError, ValueError, TypeError) as error:
+        report.failed[run_id] = f"not recorded ({type(error).__name__}: {error})"
+        return
+    report.finished.append(result["run_id"])
+    if result["resumed_from"] is not None:
+        report.resumed[result["run_id"]] = result["resumed_from"]
+
+
+class _heartbeat:
+    """Renews ``owner``'s claims every ``LEASE_S / 4`` seconds from a daemon thread (its own
+    store connection) while the block runs."""
+
+    def __init__(self, path: Path, owner: str):
+        self.path, self.owner, self.stop = path, owner, threading.Event()
+
+    def beat(self) -> None:
+        with Store(self.path) as store:
+            while not self.stop.wait(LEASE_S / 4):
+                store.heartbeat(self.owner)
+
+    def __enter__(self):
+        self.thread = threading.Thread(target=self.beat, daemon=True)
+        self.thread.start()
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
 
 
 def preflight(specs: list[RunSpec]) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sqlite3
 import time
 from pathlib import Path
@@ -50,6 +51,10 @@ CREATE TABLE IF NOT EXISTS run_labels (
     run_id TEXT NOT NULL REFERENCES runs(run_id), label TEXT NOT NULL,
     PRIMARY KEY (run_id, label)
 );
+CREATE TABLE IF NOT EXISTS run_claims (
+    run_id TEXT PRIMARY KEY REFERENCES runs(run_id),
+    owner TEXT NOT NULL, heartbeat REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS train_episodes (
     run_id TEXT NOT NULL REFERENCES runs(run_id),
     episode INTEGER NOT NULL, step INTEGER NOT NULL, return REAL NOT NULL,
@@ -68,6 +73,21 @@ _ADVICE = {
 }
 # columns added after the first release: (table, column, type), added to older stores on open
 ADDED_COLUMNS = (("runs", "run_stats_json", "TEXT"),)
+
+
+def _dead_here(owner: str) -> bool:
+    """Whether claim holder ``host:pid:tag`` is a process of this host that has ended."""
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:            # alive, another user's
+        return False
+    return False
 
 
 class StoreError(ValueError):
@@ -142,10 +162,10 @@ class Store:
         return row["status"] if row else None
 
     def submit(self, specs: list[RunSpec], label: str = "") -> None:
-        self._writable()
         """Insert ``running`` rows for specs not seen before and file every spec, old or new,
         under ``label`` (one transaction): a run shared by two suites, or by a suite and its
         next version, is trained once and listed under both."""
+        self._writable()
         with self.conn:
             self.conn.executemany(
                 "INSERT OR IGNORE INTO runs (run_id, label, agent, env_id, seed, budget, "
@@ -154,6 +174,61 @@ class Store:
                  for s in specs])
             self.conn.executemany("INSERT OR IGNORE INTO run_labels VALUES (?, ?)",
                                   [(s.run_id, label) for s in specs])
+
+    def claim(self, run_ids: list[str], owner: str,
+              lease_s: float) -> tuple[list[str], dict[str, tuple[str, float]]]:
+        """Claim submitted runs for ``owner`` (``host:pid:tag``) before training them: a run is
+        taken when no one holds it, ``owner`` already does, or its holder is dead — its
+        heartbeat older than ``lease_s``, or a process of this host that no longer exists. Each
+        claim is one atomic statement, so of several commands racing for a run exactly one gets
+        it. Returns the claimed ids and, for the others, ``(holder, seconds since its
+        heartbeat)``."""
+        self._writable()
+        claimed, elsewhere = [], {}
+        for run_id in run_ids:
+            holder = self._try_claim(run_id, owner, lease_s)
+            if holder is None:
+                claimed.append(run_id)
+            else:
+                elsewhere[run_id] = holder
+        return claimed, elsewhere
+
+    def _try_claim(self, run_id: str, owner: str, lease_s: float) -> tuple[str, float] | None:
+        """None when ``owner`` now holds ``run_id``, else ``(holder, heartbeat age)``."""
+        for _ in range(3):                     # a holder may release between the statements
+            now = time.time()
+            with self.conn:
+                if self.conn.execute(
+                        "INSERT INTO run_claims VALUES (?, ?, ?) ON CONFLICT(run_id) DO UPDATE "
+                        "SET owner = excluded.owner, heartbeat = excluded.heartbeat WHERE "
+                        "run_claims.owner = excluded.owner OR run_claims.heartbeat < ?",
+                        (run_id, owner, now, now - lease_s)).rowcount:
+                    return None
+            row = self.conn.execute("SELECT owner, heartbeat FROM run_claims WHERE run_id = ?",
+                                    (run_id,)).fetchone()
+            if row is None:
+                continue
+            if not _dead_here(row["owner"]):
+                return row["owner"], now - row["heartbeat"]
+            with self.conn:                           # compare-and-swap on the dead holder
+                if self.conn.execute("UPDATE run_claims SET owner = ?, heartbeat = ? WHERE "
+                                     "run_id = ? AND owner = ?",
+                                     (owner, now, run_id, row["owner"])).rowcount:
+                    return None
+        return row["owner"], time.time() - row["heartbeat"]
+
+    def heartbeat(self, owner: str) -> None:
+        """Renew every claim ``owner`` holds."""
+        self._writable()
+        with self.conn:
+            self.conn.execute("UPDATE run_claims SET heartbeat = ? WHERE owner = ?",
+                              (time.time(), owner))
+
+    def release(self, run_id: str, owner: str) -> None:
+        self._writable()
+        with self.conn:
+            self.conn.execute("DELETE FROM run_claims WHERE run_id = ? AND owner = ?",
+                              (run_id, owner))
 
     def record(self, result: dict) -> None:
         """Write a finished run (curve, training episodes, final score) atomically."""
