@@ -255,3 +255,24 @@ def test_out_of_range_actions_are_clipped(env_id):
         assert_same(step_tuple(env_a, big), step_tuple(env_b, bound.copy()), "clipped step")
     env_a.close()
     env_b.close()
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_no_step_after_the_episode_ended(env_id):
+    """``gymnasium.error.ResetNeeded`` (wmenvs.wrappers.guard), except on the grid IDs, whose
+    batched vector envs Gymnasium allows no wrapper on: they never terminate and follow
+    ``TimeLimit`` (``truncated`` stays True)."""
+    env = gym.make(env_id, max_episode_steps=2)
+    env.reset(seed=0)
+    env.action_space.seed(0)
+    for _ in range(2):
+        truncated = env.step(env.action_space.sample())[3]
+    assert truncated
+    if wmenvs.get_entry(env_id).vector_entry_point:
+        assert env.step(env.action_space.sample())[3]
+    else:
+        with pytest.raises(gym.error.ResetNeeded, match="reset"):
+            env.step(env.action_space.sample())
+        env.reset(seed=1)
+        env.step(env.action_space.sample())            # a reset starts a new episode
+    env.close()

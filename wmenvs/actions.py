@@ -17,9 +17,16 @@ from gymnasium import spaces
 _NUMERIC_KINDS = "fiu"  # float, signed int, unsigned int; bool, complex, str, object are refused
 
 
+def _as_array(action) -> np.ndarray:
+    try:
+        return np.asarray(action)
+    except ValueError as error:                 # ragged nested lists
+        raise ValueError(f"action {action!r} is not a rectangular array: {error}") from None
+
+
 def validate_box_action(action, space: spaces.Box) -> np.ndarray:
     """Return ``action`` as a fresh array of ``space.dtype`` clipped to the bounds."""
-    array = np.asarray(action)
+    array = _as_array(action)
     if array.dtype.kind not in _NUMERIC_KINDS:
         raise ValueError(f"action has dtype {array.dtype}; expected real numbers for {space}")
     if array.shape != space.shape:
@@ -31,7 +38,7 @@ def validate_box_action(action, space: spaces.Box) -> np.ndarray:
 
 def validate_discrete_action(action, space: spaces.Discrete) -> int:
     """Return ``action`` as a Python int in ``[space.start, space.start + space.n)``."""
-    array = np.asarray(action)
+    array = _as_array(action)
     if array.shape != ():
         raise ValueError(f"action has shape {array.shape}; expected a scalar for {space}")
     if array.dtype.kind not in "iu":

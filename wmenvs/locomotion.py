@@ -76,6 +76,11 @@ class _WmenvsLocomotion:
     def step(self, action):
         return super().step(validate_action(action, self.action_space))
 
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        if options:
+            raise ValueError(f"options={options!r}; these environments take no reset options")
+        return super().reset(seed=seed)
+
     def _initialize_simulation(self):
         """Gymnasium's, except that an XML ``settotalmass`` (HalfCheetah's 14 kg) is applied
         after compiling by ``mj_setTotalmass`` + ``mj_setConst``: MuJoCo 3.17 deprecates the

@@ -17,6 +17,10 @@ from typing import Mapping
 import gymnasium as gym
 
 NAMESPACE = "wmenvs"
+# outermost wrapper of every ID without a batched vector env (wmenvs/wrappers/guard.py):
+# seed / options checks, no step after an episode's end
+EPISODE_GUARD = gym.envs.registration.WrapperSpec(
+    "EpisodeGuard", "wmenvs.wrappers.guard:EpisodeGuard", {})
 
 
 @dataclass(frozen=True)
@@ -225,6 +229,7 @@ def register_all() -> None:
             max_episode_steps=entry.max_episode_steps,
             kwargs=dict(entry.kwargs),
             vector_entry_point=entry.vector_entry_point,
+            additional_wrappers=() if entry.vector_entry_point else (EPISODE_GUARD,),
         )
 
 

@@ -8,6 +8,7 @@ import numpy as np
 from gymnasium import spaces
 
 from wmenvs.actions import validate_discrete_action
+from wmenvs.wrappers.guard import check_reset_arguments
 from wmenvs.gridworlds.render import HumanWindow, draw_frame
 from wmenvs.gridworlds.tasks import (
     DEFAULT_OBS_DIM, DEFAULT_OBS_MEAN, DEFAULT_START_GOAL, DEFAULT_WORLD_SEED,
@@ -132,6 +133,7 @@ class GridNavigationEnv(gym.Env):
 
     # ------------------------------------------------------------------ gymnasium API
     def reset(self, *, seed: int | None = None, options: dict | None = None):
+        check_reset_arguments(seed, options)
         super().reset(seed=seed)
         options = check_options(options)
         self._start, self._goal = self._new_problem(options, self.np_random if self.random_problems else None)
