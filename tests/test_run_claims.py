@@ -98,3 +98,47 @@ def test_two_concurrent_evaluate_commands_train_each_run_once(tmp_path):
         lines = (tmp_path / "runs" / run["run_id"] / "metrics.jsonl").read_text().splitlines()
         episodes = [json.loads(line)["episode"] for line in lines if '"train_episode"' in line]
         assert len(episodes) == len(set(episodes)) > 0
+
+
+def live_workers() -> list[int]:
+    """Live child processes of this one, the multiprocessing resource tracker aside (Linux)."""
+    from pathlib import Path
+
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid() and fields[0] != "Z" and b"resource_tracker" not in cmdline:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_a_store_that_cannot_be_written_stops_the_sweep_cleanly(tmp_path, monkeypatch):
+    """"database or disk is full" while recording: one StoreError naming the store and the
+    kept result, no worker left running, and the next command records the run without
+    training it again."""
+    import sqlite3
+
+    db, work = tmp_path / "r.sqlite", tmp_path / "runs"
+    specs = [RunSpec("baselines/random", "wmenvs/GridWorld-v0", seed, 250, 250, 1)
+             for seed in range(3)]
+
+    def full(self, result):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    with Store(db) as store:
+        with monkeypatch.context() as patch:
+            patch.setattr(Store, "record", full)
+            with pytest.raises(Exception, match="disk is full") as stopped:
+                run_sweep(specs, store, work, workers=2)
+        assert str(db) in str(stopped.value) and "result.json" in str(stopped.value)
+        assert not live_workers()
+        kept = [s for s in specs if (work / s.run_id / "result.json").exists()]
+        assert kept
+        stamps = {s.run_id: (work / s.run_id / "result.json").stat().st_mtime_ns for s in kept}
+        report = run_sweep(specs, store, work, workers=2)
+        assert sorted(report.finished) == sorted(s.run_id for s in specs)
+        assert all((work / r / "result.json").stat().st_mtime_ns == t for r, t in stamps.items())

@@ -37,7 +37,7 @@ import wmenvs  # noqa: F401  (registers the wmenvs IDs in worker processes)
 from wmagents.harness.loop import LoopConfig, evaluate, train
 from wmagents.harness.provenance import provenance
 from wmagents.harness.spec import RunSpec, load_adapter
-from wmagents.harness.store import Store
+from wmagents.harness.store import Store, StoreError
 from wmagents.nn import resolve_device
 
 RESULT = "result.json"
@@ -154,27 +154,49 @@ def run_sweep(specs: list[RunSpec], store: Store, work_dir: str | os.PathLike,
     with _heartbeat(store.path, owner):
         results = (_run_ray(todo, work_dir, device, address) if backend == "ray"
                    else _run_local(todo, work_dir, device, workers))
-        with tqdm(total=len(todo), desc="runs", unit="run", disable=not todo) as bar:
-            for run_id, result in results:
-                bar.update(1)
-                _record(store, report, run_id, result)
-                store.release(run_id, owner)
+        try:
+            with tqdm(total=len(todo), desc="runs", unit="run", disable=not todo) as bar:
+                for run_id, result in results:
+                    bar.update(1)
+                    _record(store, report, run_id, result, work_dir)
+        finally:
+            results.close()          # a stopped sweep ends its workers now
+            _release_all(store, owner, todo_ids)
     report.finished.sort(key=todo_ids.index)
     return report
 
 
-def _record(store: Store, report: SweepReport, run_id: str, result) -> None:
+def _record(store: Store, report: SweepReport, run_id: str, result, work_dir: str) -> None:
+    """Record one run; a store that cannot be written (a full disk, a lost file) stops the
+    sweep with :class:`StoreError`: the runs keep their ``result.json`` and checkpoints, and
+    the next command records or resumes them."""
     if isinstance(result, BaseException):
         report.failed[run_id] = f"{type(result).__name__}: {result}"
         return
     try:
         store.record(result)
+    except sqlite3.OperationalError as error:
+        raise StoreError(
+            f"results store {store.path}: {error} while recording run {run_id}. Its result is "
+            f"kept in {Path(work_dir) / run_id / RESULT} and unfinished runs keep their "
+            "checkpoints: free disk space (or fix the store's folder) and re-run the command "
+            "to record and resume them") from None
     except (sqlite3.IntegrityError, KeyError, ValueError, TypeError) as error:
         report.failed[run_id] = f"not recorded ({type(error).__name__}: {error})"
         return
     report.finished.append(result["run_id"])
     if result["resumed_from"] is not None:
         report.resumed[result["run_id"]] = result["resumed_from"]
+
+
+def _release_all(store: Store, owner: str, run_ids: list[str]) -> None:
+    """Drop ``owner``'s remaining claims (a stopped sweep); an unwritable store leaves them to
+    expire, and a later command on this host takes them over at once anyway."""
+    try:
+        for run_id in run_ids:
+            store.release(run_id, owner)
+    except sqlite3.Error:
+        pass
 
 
 class _heartbeat:
@@ -247,12 +269,20 @@ def _die_with_driver(driver: int) -> None:
 def _run_local(specs, work_dir, device, workers):
     workers = max(1, min(workers or os.cpu_count() or 1, len(specs) or 1))
     context = multiprocessing.get_context("spawn")
-    with cf.ProcessPoolExecutor(workers, mp_context=context, initializer=_die_with_driver,
-                                initargs=(os.getpid(),)) as pool:
+    pool = cf.ProcessPoolExecutor(workers, mp_context=context, initializer=_die_with_driver,
+                                  initargs=(os.getpid(),))
+    try:
         futures = {pool.submit(run_one, s, work_dir, device, workers == 1): s.run_id
                    for s in specs}
         for future in cf.as_completed(futures):
             yield futures[future], future.exception() or future.result()
+    except GeneratorExit:     # the driver stops early: end the workers now (their runs resume
+        # from their checkpoints); ProcessPoolExecutor has no public way before Python 3.14
+        for process in list(pool._processes.values()):
+            process.terminate()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _run_ray(specs, work_dir, device, address):
