@@ -36,7 +36,7 @@ def _png(fig) -> str:
 def _iqm_plot(summaries: list[Summary]) -> str:
     import matplotlib.pyplot as plt
 
-    scored = [(s.name, iqm) for s in summaries if (iqm := s.iqm()) is not None]
+    scored = [(s.name, stats["iqm"]) for s in summaries if (stats := s.aggregate()) is not None]
     if not scored:
         return ""
     fig, ax = plt.subplots(figsize=(6, 0.6 + 0.45 * len(scored)))

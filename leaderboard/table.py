@@ -1,6 +1,7 @@
 """The leaderboard table of one (suite, agent): per-task mean return with a 95 % bootstrap
-interval over seeds, normalised scores where the suite has a score range, and the IQM of
-normalised scores with a stratified-bootstrap 95 % interval (Agarwal et al. 2021)."""
+interval over seeds, normalised scores where the suite has a score range, and the IQM, mean
+and optimality gap of normalised scores with stratified-bootstrap 95 % intervals (rliable,
+Agarwal et al. 2021)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ import json
 from dataclasses import dataclass, field
 
 from leaderboard.suites import Suite
-from wmagents.harness.stats import (bootstrap_ci, format_interval, mean_interval,
-                                    stratified_bootstrap_ci)
+from wmagents.harness.stats import (FEW_SEEDS, REPS, aggregate, bootstrap_ci, format_interval,
+                                    mean_interval)
 from wmagents.harness.store import Store
 
-CI_NOTE = ("CIs: percentile bootstrap over seeds (2000 resamples); with few seeds they are "
-           "optimistic.")
+CI_NOTE = (f"CIs: rliable's percentile bootstrap over seeds ({REPS} resamples); with few seeds "
+           "they are optimistic.")
 
 
 def overrides_of(run: dict) -> str:
@@ -47,10 +48,11 @@ class Summary:
         return {t.env_id: [t.normalise(r) for r in self.returns[t.env_id]]
                 for t in self.suite.tasks if t.score_range and self.returns.get(t.env_id)}
 
-    def iqm(self) -> tuple[float, float, float] | None:
-        """IQM of normalised scores with its stratified-bootstrap 95 % interval."""
+    def aggregate(self) -> dict | None:
+        """IQM, mean and optimality gap of normalised scores with their stratified-bootstrap
+        95 % intervals, over the runs every task has (``n`` per task)."""
         normalised = self.normalised()
-        return stratified_bootstrap_ci(normalised) if normalised else None
+        return aggregate(normalised) if normalised else None
 
 
 def summarise(store: Store, suite: Suite, agent: str, overrides: str = "{}",
@@ -81,12 +83,19 @@ def task_rows(summary: Summary) -> list[tuple[str, str, str, str]]:
 
 
 def iqm_line(summary: Summary) -> str:
-    iqm = summary.iqm()
-    if iqm is None:
+    """IQM, mean and optimality gap of the normalised scores, with ``n`` and a warning when
+    the seeds are too few for trustworthy intervals."""
+    stats = summary.aggregate()
+    if stats is None:
         return ""
-    normalised = summary.normalised()
-    return (f"IQM of normalised score: {format_interval(*iqm, 3)} (stratified bootstrap, "
-            f"{sum(map(len, normalised.values()))} runs over {len(normalised)} tasks)")
+    tasks, n = len(summary.normalised()), stats["n"]
+    line = (f"IQM of normalised score: {format_interval(*stats['iqm'], 3)}; mean "
+            f"{format_interval(*stats['mean'], 3)}; optimality gap "
+            f"{format_interval(*stats['optimality_gap'], 3)} (stratified bootstrap, {n} runs "
+            f"per task over {tasks} tasks)")
+    if n < FEW_SEEDS:
+        line += f". Warning: {n} seed(s) per task; intervals need >= {FEW_SEEDS} to be trusted"
+    return line
 
 
 def run_groups(store: Store, label: str) -> list[tuple[str, str, str, list[float]]]:

@@ -9,7 +9,8 @@ import pytest
 from leaderboard import evaluate, show
 from leaderboard.suites import available, load_suite
 from wmagents.harness.store import Store
-from wmagents.harness.stats import bootstrap_ci, iqm, stratified_bootstrap_ci
+from wmagents.harness.stats import (aggregate, bootstrap_ci, iqm, probability_of_improvement,
+                                    score_matrix)
 
 
 def test_iqm_and_intervals():
@@ -18,9 +19,21 @@ def test_iqm_and_intervals():
     point, low, high = bootstrap_ci([1.0, 2.0, 3.0, 10.0])
     assert point == 4.0 and 1.0 <= low < point < high <= 10.0
     assert bootstrap_ci([2.0, 2.0, 2.0]) == (2.0, 2.0, 2.0)
-    # stratified: "b" (one seed) is in every resample; "a" resamples to {0,0}, {0,1} or {1,1}
-    point, low, high = stratified_bootstrap_ci({"a": [0.0, 1.0], "b": [0.5]}, np.mean)
-    assert point == 0.5 and low == pytest.approx(1 / 6) and high == pytest.approx(5 / 6)
+    assert bootstrap_ci([1.0, 2.0, 3.0, 10.0]) == (point, low, high)     # seeded resamples
+    # stratified over tasks: "b" (always 0.5) is in every resample, "a" resamples its two
+    # runs to {0,0}, {0,1} or {1,1}: the mean is 0.25, 0.5 or 0.75, at 1/4, 1/2, 1/4
+    stats = aggregate({"a": [0.0, 1.0], "b": [0.5, 0.5]})
+    assert stats["mean"] == (0.5, 0.25, 0.75) and stats["n"] == 2
+    assert stats["optimality_gap"][0] == pytest.approx(0.5)
+    np.testing.assert_array_equal(score_matrix({"a": [1, 2, 3], "b": [4, 5]}), [[1, 4], [2, 5]])
+
+
+def test_probability_of_improvement_of_a_dominating_agent():
+    better = {"t1": [5.0, 6.0, 7.0], "t2": [2.0, 3.0, 4.0]}
+    worse = {"t1": [1.0, 2.0, 3.0], "t2": [0.0, 0.5, 1.0]}
+    assert probability_of_improvement(better, worse)[0] == 1.0
+    assert probability_of_improvement(worse, better)[0] == 0.0
+    assert probability_of_improvement(better, better)[0] == pytest.approx(0.5)
 
 
 def test_shipped_suites_are_valid():

@@ -181,3 +181,19 @@ def test_planet_learns_to_plan_better_than_random(tmp_path):
     assert random_return < -10
     assert result.final["mean_return"] > -9.0
     assert result.final["mean_return"] > random_return + 5
+
+
+def test_decoder_matmul_first_layer_equals_the_transposed_conv_stack():
+    """ConvDecoder runs its first layer (a 1x1 input) as a matrix product and the rest
+    channels-last: same values and gradients as the plain transposed convs (float64)."""
+    torch.manual_seed(0)
+    decoder = ConvDecoder(30, depth=4).double()
+    features = torch.randn(2, 3, 30, dtype=torch.float64)
+    x = decoder.fc(features).view(-1, decoder.fc.out_features, 1, 1)
+    reference = decoder.net(x).view(2, 3, 3, 64, 64)
+    out = decoder(features)
+    torch.testing.assert_close(out, reference, rtol=0, atol=1e-12)
+    for p in decoder.parameters():
+        mine = torch.autograd.grad(out.square().sum(), p, retain_graph=True)[0]
+        theirs = torch.autograd.grad(reference.square().sum(), p, retain_graph=True)[0]
+        torch.testing.assert_close(mine, theirs, rtol=1e-10, atol=1e-12)

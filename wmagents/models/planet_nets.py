@@ -54,9 +54,17 @@ class ConvDecoder(nn.Module):
             nn.ConvTranspose2d(depth, channels, 6, 2))
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
+        """The first transposed conv sees a 1x1 map, so it is one matrix product with its own
+        weight ``(C_in, C_out, 5, 5)`` (10x faster than the conv on CPU); the other three run
+        channels-last (issue 19: together the PlaNet update 24 % faster, outputs equal to
+        ~1e-7)."""
         lead = features.shape[:-1]
-        x = self.fc(features).view(-1, self.fc.out_features, 1, 1)
-        out = self.net(x)
+        first = self.net[0]
+        size = first.kernel_size[0] * first.kernel_size[1]
+        x = torch.addmm(first.bias.repeat_interleave(size), self.fc(features).reshape(
+            -1, first.in_channels), first.weight.flatten(1))
+        x = x.view(-1, first.out_channels, *first.kernel_size)
+        out = self.net[1:](x.contiguous(memory_format=torch.channels_last))
         return out.view(*lead, *out.shape[1:])
 
 

@@ -122,19 +122,22 @@ class WorldModel(nn.Module):
         image = 0.5 * (self.decoder(features) - target).pow(2)
         image_loss = image.flatten(2).sum(-1).mean()
         reward_loss = 0.5 * (self.reward(features[:, 1:]) - reward).pow(2).mean()
-        kls = self.overshooting_kls(post, prior, actions)
+        one_step = self.transition.kl(post, prior)                # the metric and KL_1
+        kls = self.overshooting_kls(post, prior, actions, one_step)
         kl_loss = sum(b * k for b, k in zip(self.config.betas, kls)) / len(kls)
         total = image_loss + reward_loss + kl_loss
         metrics = {"loss": total.item(), "image_loss": image_loss.item(),
-                   "reward_loss": reward_loss.item(),
-                   "kl": self.transition.kl(post, prior).mean().item()}
+                   "reward_loss": reward_loss.item(), "kl": one_step.mean().item()}
         return total, metrics
 
-    def overshooting_kls(self, post: State, prior: State, actions: torch.Tensor) -> list[torch.Tensor]:
+    def overshooting_kls(self, post: State, prior: State, actions: torch.Tensor,
+                         one_step: torch.Tensor | None = None) -> list[torch.Tensor]:
         """``[KL_1, ..., KL_D]``, each free-nats clipped per (chunk, time) and averaged.
-        ``actions[:, t]`` is the action taken before observation ``t``."""
+        ``actions[:, t]`` is the action taken before observation ``t``; ``one_step``: the
+        unclipped ``KL(post || prior)`` when the caller has it already."""
         free, steps = self.config.free_nats, actions.shape[1]
-        kls = [self.transition.kl(post, prior).clamp(min=free).mean()]
+        one_step = self.transition.kl(post, prior) if one_step is None else one_step
+        kls = [one_step.clamp(min=free).mean()]
         rolled = _slice(prior, (slice(None), slice(1, None)))   # from starts t = 0..T-2, d = 1
         for d in range(2, min(self.config.overshooting_distance, steps - 1) + 1):
             n = steps - d                                        # starts t = 0..T-1-d
