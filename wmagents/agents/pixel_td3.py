@@ -132,12 +132,8 @@ class PixelTD3(TD3):
         stack = torch.as_tensor(np.concatenate(frames, -1)[None], device=self.device)
         with torch.no_grad(), evaluating(self.encoder, self.actor):
             action = self.actor(self.encoder(stack))[0].cpu().numpy()
-        if explore:
-            half_range = self.actor.scale.cpu().numpy()
-            noise = self.rng.normal(0.0, self.config.exploration_noise, action.shape)
-            action = np.clip(action + noise * half_range, self.action_space.low,
-                             self.action_space.high)
-        return action.astype(self.action_space.dtype), frames
+        return (self.exploring(action) if explore
+                else action.astype(self.action_space.dtype)), frames
 
     def sample_batch(self) -> dict[str, torch.Tensor]:
         slots = self.replay.sample_slots(self.config.batch_size)

@@ -88,12 +88,16 @@ class TD3(Checkpointed):
             return random_action(self.action_space, self.rng), state
         with torch.no_grad():
             action = self.actor(obs_tensor(obs, self.device))[0].cpu().numpy()
-        if explore:
-            half_range = self.actor.scale.cpu().numpy()
-            noise = self.rng.normal(0.0, self.config.exploration_noise, action.shape)
-            action = np.clip(action + noise * half_range, self.action_space.low,
-                             self.action_space.high)
-        return action.astype(self.action_space.dtype), state
+        return (self.exploring(action) if explore
+                else action.astype(self.action_space.dtype)), state
+
+    def exploring(self, action: np.ndarray) -> np.ndarray:
+        """``clip(action + N(0, sigma^2) x half-range, low, high)`` in the box's dtype."""
+        half_range = self.actor.scale.cpu().numpy()
+        noise = self.rng.normal(0.0, self.config.exploration_noise, action.shape)
+        action = np.clip(action + noise * half_range, self.action_space.low,
+                         self.action_space.high)
+        return action.astype(self.action_space.dtype)
 
     def observe(self, transition: Transition) -> dict[str, float]:
         self.replay.add(transition)
