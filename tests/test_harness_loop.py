@@ -189,3 +189,38 @@ def test_a_short_metrics_log_is_not_padded_with_nul_bytes(tmp_path):
     (tmp_path / "metrics.jsonl").write_text('{"kind": "eval"}\n')    # shorter than recorded
     train(grid_sac(), make_grid, 0, CHECKPOINTED, tmp_path)
     assert b"\0" not in (tmp_path / "metrics.jsonl").read_bytes()
+
+
+def test_metrics_log_reports_env_and_optimizer_steps_per_second(tmp_path):
+    """throughput.jsonl has a line per training episode: the Spy agent steps no optimizer; one
+    SGD step per observe gives as many optimizer steps as env steps."""
+    make_env = lambda: gym.wrappers.TimeLimit(Countdown([]), max_episode_steps=7)  # noqa: E731
+    train(Spy(), make_env, 0, LoopConfig(budget=30, eval_every=30, eval_episodes=1),
+          tmp_path / "spy")
+    stepping = Spy()
+    weight = torch.zeros(1, requires_grad=True)
+    optimiser = torch.optim.SGD([weight], lr=0.1)
+    observe = stepping.observe
+
+    def observe_and_step(transition):
+        optimiser.zero_grad()
+        weight.sum().backward()
+        optimiser.step()
+        return observe(transition)
+
+    stepping.observe = observe_and_step
+    train(stepping, make_env, 0, LoopConfig(budget=30, eval_every=30, eval_episodes=1),
+          tmp_path / "stepping")
+    for name, per_step in (("spy", 0.0), ("stepping", 1.0)):
+        rates = [json.loads(line) for line in
+                 (tmp_path / name / "throughput.jsonl").read_text().splitlines()]
+        episodes = [json.loads(line)["step"] for line in
+                    (tmp_path / name / "metrics.jsonl").read_text().splitlines()
+                    if '"train_episode"' in line]
+        assert [r["step"] for r in rates] == episodes and episodes[-1] == 30
+        assert all(r["env_steps_per_s"] > 0 for r in rates)
+        ratios = [r["optimizer_steps_per_s"] / r["env_steps_per_s"] for r in rates]
+        assert ratios == pytest.approx([per_step] * len(rates))
+    from torch.optim import optimizer
+
+    assert not optimizer._global_optimizer_post_hooks                # hooks removed

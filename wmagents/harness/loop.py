@@ -33,11 +33,13 @@ from pathlib import Path
 import gymnasium as gym
 import numpy as np
 import torch
+from torch.optim.optimizer import register_optimizer_step_post_hook
 from tqdm import tqdm
 
 from wmagents.api import Agent, Transition
 
 CHECKPOINT = "checkpoint.pt"
+THROUGHPUT = "throughput.jsonl"   # env and optimizer steps/s per training episode
 METRICS = "metrics.jsonl"
 
 
@@ -165,6 +167,29 @@ def _load_checkpoint(path: Path) -> dict | None:
     return None
 
 
+class Throughput:
+    """Env steps and optimizer steps (every ``torch.optim`` step in this process, through a
+    global post-step hook) per second of wall time since the last :meth:`read`."""
+
+    def __init__(self):
+        self.optimizer_steps, self.since, self.steps_at = 0, time.perf_counter(), 0
+        self.hook = register_optimizer_step_post_hook(self._count)
+
+    def _count(self, *_) -> None:
+        self.optimizer_steps += 1
+
+    def read(self, env_steps: int) -> dict[str, float]:
+        now = time.perf_counter()
+        elapsed = max(now - self.since, 1e-9)
+        rates = {"env_steps_per_s": (env_steps - self.steps_at) / elapsed,
+                 "optimizer_steps_per_s": self.optimizer_steps / elapsed}
+        self.optimizer_steps, self.since, self.steps_at = 0, now, env_steps
+        return rates
+
+    def close(self) -> None:
+        self.hook.remove()
+
+
 def train(agent: Agent, make_env: Callable[[], gym.Env], seed: int, config: LoopConfig,
           run_dir: str | os.PathLike, progress: bool = False, desc: str = "") -> LoopResult:
     """Train ``agent`` for ``config.budget`` env steps, resuming from ``run_dir`` if possible."""
@@ -194,11 +219,14 @@ def train(agent: Agent, make_env: Callable[[], gym.Env], seed: int, config: Loop
     def write(record: dict) -> None:
         log.write(json.dumps(record) + "\n")
 
+    postfix: dict[str, str] = {}
+
     def run_eval() -> None:
         point = evaluate(agent, eval_env, seed, config.eval_episodes, s["step"])
         s["eval_points"].append(point)
         write({"kind": "eval", **point})
-        bar.set_postfix(eval_return=f"{point['mean_return']:.1f}")
+        postfix["eval_return"] = f"{point['mean_return']:.1f}"
+        bar.set_postfix(postfix)
 
     bar = tqdm(total=config.budget, initial=s["step"], disable=not progress, desc=desc,
                unit="step", dynamic_ncols=True)
@@ -208,6 +236,8 @@ def train(agent: Agent, make_env: Callable[[], gym.Env], seed: int, config: Loop
         run_eval()
     next_checkpoint = (s["step"] // config.checkpoint_every + 1) * config.checkpoint_every
     updates: list[dict] = []
+    throughput = Throughput()
+    speed_log = open(run_dir / THROUGHPUT, "a", buffering=1)     # wall clock: not in METRICS
 
     def on_step(t: Transition, env_steps: int) -> bool:
         metrics = agent.observe(t)
@@ -220,27 +250,37 @@ def train(agent: Agent, make_env: Callable[[], gym.Env], seed: int, config: Loop
             run_eval()
         return s["step"] >= config.budget
 
-    while s["step"] < config.budget:
-        episode = run_episode(agent, env, episode_seed(seed, s["episode"], False), True, on_step)
-        s["episode"] += 1
-        s["train_episodes"].append({"episode": s["episode"], "step": s["step"], **episode})
-        record = {"kind": "train_episode", **s["train_episodes"][-1]}
-        if updates:
-            keys = dict.fromkeys(k for u in updates for k in u)   # an update may report a subset
-            record["update"] = {k: float(np.mean([u[k] for u in updates if k in u])) for k in keys}
-            updates.clear()
-        write(record)
-        if next_checkpoint <= s["step"] < config.budget:
-            log.flush()
-            os.fsync(log.fileno())
-            s["metrics_bytes"] = log.tell()
-            s["wall_time_s"] += time.perf_counter() - started
-            started = time.perf_counter()
-            _save_checkpoint(ckpt_path, {**s, "agent": agent.state_dict(),
-                                         "torch_rng": torch.get_rng_state(),
-                                         "cuda_rng": torch.cuda.get_rng_state_all()
-                                         if torch.cuda.is_initialized() else None})
-            next_checkpoint = (s["step"] // config.checkpoint_every + 1) * config.checkpoint_every
+    try:
+        while s["step"] < config.budget:
+            episode = run_episode(agent, env, episode_seed(seed, s["episode"], False), True, on_step)
+            s["episode"] += 1
+            s["train_episodes"].append({"episode": s["episode"], "step": s["step"], **episode})
+            record = {"kind": "train_episode", **s["train_episodes"][-1]}
+            if updates:
+                keys = dict.fromkeys(k for u in updates for k in u)   # an update may report a subset
+                record["update"] = {k: float(np.mean([u[k] for u in updates if k in u])) for k in keys}
+                updates.clear()
+            write(record)
+            rates = throughput.read(s["step"])
+            speed_log.write(json.dumps({"episode": s["episode"], "step": s["step"], **rates})
+                            + "\n")
+            postfix.update(env_steps_s=f"{rates['env_steps_per_s']:.0f}",
+                           opt_steps_s=f"{rates['optimizer_steps_per_s']:.0f}")
+            bar.set_postfix(postfix)
+            if next_checkpoint <= s["step"] < config.budget:
+                log.flush()
+                os.fsync(log.fileno())
+                s["metrics_bytes"] = log.tell()
+                s["wall_time_s"] += time.perf_counter() - started
+                started = time.perf_counter()
+                _save_checkpoint(ckpt_path, {**s, "agent": agent.state_dict(),
+                                             "torch_rng": torch.get_rng_state(),
+                                             "cuda_rng": torch.cuda.get_rng_state_all()
+                                             if torch.cuda.is_initialized() else None})
+                next_checkpoint = (s["step"] // config.checkpoint_every + 1) * config.checkpoint_every
+    finally:
+        throughput.close()
+        speed_log.close()
     bar.close()
     log.close()
     env.close()
