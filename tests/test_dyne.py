@@ -186,3 +186,28 @@ def test_dyne_td3_learns_point_goal(tmp_path):
         embedding_updates=300, decoder_updates=300), seed=0)
     final = train_point_goal(agent, tmp_path, 1500)
     assert final["mean_return"] > -8 and final["success_rate"] >= 0.9
+
+
+def test_release_quirks_reproduce_the_releases_bugs(tmp_path):
+    """release_quirks (spec §7): the predictor sees a constant, raw actions are encoded, the
+    decoder learns the whitened encoder means of real sequences with the release's loss, and
+    DynE-TD3 acts in that space and sends decoded actions unmapped (Pusher: within +-1 of +-2)."""
+    torch.manual_seed(0)
+    replay, space = collect_random_steps("wmenvs/Pusher-v0", 400, seed=0)
+    config = ActionDynEConfig(hidden=(16, 16), updates=20, decoder_updates=20,
+                              release_quirks=True)
+    model, _ = train_action_dyne(replay, space, config)
+    obs = torch.randn(5, 23)
+    actions = torch.zeros(5, 4, 7)
+    seen = []
+    model.predictor.register_forward_hook(lambda m, inputs, out: seen.append(inputs[0]))
+    model.embedding_loss(obs, actions, obs)
+    constant = seen[0][:, :23]
+    assert torch.equal(constant, constant[:1].expand(5, -1))          # §7.1: not f(s)
+    assert float(model.max_latent) > 0 and not torch.equal(model.z_std, torch.ones(7))
+    path = tmp_path / "quirky.pt"
+    model.save(path)
+    agent = dyne_agent("wmenvs/Pusher-v0", embedding=str(path))
+    assert float(agent.actor.scale[0]) == pytest.approx(float(model.max_latent))
+    plan = agent.decode(np.full(7, float(model.max_latent), np.float32))
+    assert np.all(np.abs(plan) <= 1.0)                                  # §7.3: tanh, unmapped

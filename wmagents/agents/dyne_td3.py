@@ -20,6 +20,9 @@ see ``[z, i]`` repeated ``r = max(1, floor(|s| / (2 (|z| + 1))))`` times; the re
 schedule (:mod:`wmagents.agents.td3`). ``random_steps`` draws uniform latents (0 on the Reacher
 family, 1e4 on the 7-DoF family, as the author's run grids).
 
+An embedding saved with ``release_quirks`` (spec §7) makes the agent act as the release: in its
+whitened latent space bounded by its ``max_latent`` and with decoded actions sent unmapped.
+
 The embedding comes from ``embedding`` (a file of :meth:`ActionDynE.save`, e.g. trained on the
 family's source task by ``python -m wmagents.reproduce dyne``: its data are not on the agent's
 x-axis, as in Fig. 4), or, when empty, from the agent's own first ``pretrain_steps`` uniform
@@ -75,8 +78,10 @@ class DynETD3(TD3):
         self.env_action_space = action_space
         self.embedding = embedding or self._embedding(observation_space, action_space, config)
         self.k = k = self.embedding.config.k
+        self.quirks = self.embedding.config.release_quirks
         size = action_space.shape[0]
-        latent = spaces.Box(-config.max_latent, config.max_latent, (size,), np.float32)
+        bound = float(self.embedding.max_latent) if self.quirks else config.max_latent
+        latent = spaces.Box(-bound, bound, (size,), np.float32)
         plan_step = spaces.Box(np.append(latent.low, 0).astype(np.float32),
                                np.append(latent.high, k - 1).astype(np.float32))
         super().__init__(observation_space, latent, config, seed, device,
@@ -104,10 +109,13 @@ class DynETD3(TD3):
         return embedding
 
     def decode(self, z: np.ndarray) -> np.ndarray:
-        """The ``k`` env actions of latent ``z``: ``d(z)`` in [-1, 1] mapped onto the box."""
+        """The ``k`` env actions of latent ``z``: ``d(z)`` in [-1, 1] mapped onto the box
+        (release quirks, §7.3: sent as they are, clipped to the first dimension's bound)."""
         space = self.env_action_space
         with torch.no_grad():
             unit = self.embedding.decode(obs_tensor(z, self.device))[0].cpu().numpy()
+        if self.quirks:
+            return np.clip(unit, -space.high[0], space.high[0]).astype(space.dtype)
         actions = (space.high + space.low) / 2 + unit * (space.high - space.low) / 2
         return np.clip(actions, space.low, space.high).astype(space.dtype)
 

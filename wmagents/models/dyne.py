@@ -18,6 +18,10 @@ normalised to [-1, 1] per dimension of the env's box before encoding, and the de
 ``tanh`` output is mapped back onto each env's box (the release's tanh reached only [-1, 1]
 of Pusher's +-2, Striker's +-3 and Thrower's +-10/+-15). Windows never cross an episode end.
 The release's update counts stay: 3,900 embedding and 10,000 decoder updates of batch 128.
+``release_quirks=True`` reproduces the release for comparison runs (spec §7 items 1-3; item 5,
+the 100K k-step sequences, is the reproduction's dataset size): a predictor fed a constant,
+raw (unnormalised) actions, a decoder trained on the whitened encoder means of real sequences
+with the release's loss and bound, and (in DynE-TD3) its outputs sent to the env unmapped.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ class ActionDynEConfig:
     batch_size: int = 128                   # released code (embedding/main.py)
     updates: int = 3_900                    # released code: 50 epochs x 78 batches
     decoder_updates: int = 10_000           # released code (action_decoder.py): 10 x 1,000
+    release_quirks: bool = False            # released code's bugs 1-3 and 5 (spec §7)
 
 
 class ActionEmbedding(nn.Module):
@@ -58,6 +63,11 @@ class ActionEmbedding(nn.Module):
         self.encoder = mlp(k * action_dim, config.hidden, 2 * action_dim, nn.SELU)
         self.decoder = mlp(action_dim, config.hidden, k * action_dim, nn.SELU)
         self.register_buffer("trained", torch.tensor(False))    # set once fitted
+        # the decoder's input space: N(0, I) with bound 3, or (release quirks) the encoder
+        # means of real sequences whitened by these, with bound max |whitened mean|
+        self.register_buffer("z_mean", torch.zeros(action_dim))
+        self.register_buffer("z_std", torch.ones(action_dim))
+        self.register_buffer("max_latent", torch.tensor(3.0))
 
     def encode(self, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Mean and log-variance of ``q(z | a)`` for normalised ``actions`` ``(..., k, |A|)``."""
@@ -73,20 +83,37 @@ class ActionEmbedding(nn.Module):
         return torch.tanh(self.decoder(z)).unflatten(-1, (self.config.k, self.action_dim))
 
     def decoder_loss(self, z: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:
-        """§3.1: ``||mean e(d(z)) - z||^2 + lambda ||d(z)||^2`` (the caller freezes e)."""
+        """§3.1: ``||mean e(d(z)) - z||^2 + lambda ||d(z)||^2`` (the caller freezes e). With
+        release quirks (§7.2): the element mean of ``(whiten(mean e(d(z))) - z)^2`` plus lambda
+        times the (non-squared) norms of the actions summed over batch and steps."""
         actions = self.decode(z)
-        inverse = (self.encode(actions)[0] - z).pow(2).sum(-1).mean()
-        norm = actions.pow(2).sum((-2, -1)).mean()
-        return inverse + self.config.decoder_norm_weight * norm, {"inverse_error": inverse.item()}
+        mean = self.encode(actions)[0]
+        if self.config.release_quirks:
+            inverse = (((mean - self.z_mean) / self.z_std - z) ** 2).mean()
+            penalty = actions.norm(dim=-1).sum()
+        else:
+            inverse = (mean - z).pow(2).sum(-1).mean()
+            penalty = actions.pow(2).sum((-2, -1)).mean()
+        return inverse + self.config.decoder_norm_weight * penalty, \
+            {"inverse_error": inverse.item()}
 
-    def fit_decoder(self, updates: int, batch_size: int, lr: float) -> dict[str, float]:
-        """Train the decoder on ``z ~ N(0, I)`` (torch's global RNG) with the encoder frozen;
-        then the whole embedding is frozen, in eval mode, and marked trained."""
+    def fit_decoder(self, updates: int, batch_size: int, lr: float,
+                    real_means: torch.Tensor | None = None) -> dict[str, float]:
+        """Train the decoder with the encoder frozen on ``z ~ N(0, I)`` (torch's global RNG)
+        or, given ``real_means`` (release quirks), on those whitened; then the whole embedding
+        is frozen, in eval mode, and marked trained."""
         self.encoder.requires_grad_(False)
+        pool = None
+        if real_means is not None:
+            self.z_mean.copy_(real_means.mean(0))
+            self.z_std.copy_(real_means.std(0))
+            pool = (real_means - self.z_mean) / self.z_std
+            self.max_latent.fill_(pool.abs().max())
         optimiser = torch.optim.Adam(self.decoder.parameters(), lr=lr)
         metrics: dict[str, float] = {}
         for _ in range(updates):
-            z = torch.randn(batch_size, self.action_dim, device=self.trained.device)
+            z = (torch.randn(batch_size, self.action_dim, device=self.trained.device)
+                 if pool is None else pool[torch.randint(len(pool), (batch_size,))])
             loss, metrics = self.decoder_loss(z)
             optimizer_step(optimiser, loss)
         self.requires_grad_(False).eval()
@@ -114,7 +141,8 @@ class ActionDynE(ActionEmbedding):
     def embedding_loss(self, obs, actions, obs_k) -> tuple[torch.Tensor, dict[str, float]]:
         """Eq. 1-3 (App. B form) on a batch of windows, as a batch mean."""
         z, kl = self.sample(actions)
-        state = (obs - self.obs_mean) / self.obs_std
+        state = ((obs - self.obs_mean) / self.obs_std if not self.config.release_quirks
+                 else ((0 - self.delta_mean) / self.delta_std).expand_as(obs))   # §7.1
         target = (obs_k - obs - self.delta_mean) / self.delta_std
         prediction = (self.predictor(torch.cat([state, z], -1)) - target).pow(2).sum(-1)
         loss = (prediction / self.obs_dim + self.config.kl_weight * kl).mean()
@@ -142,11 +170,13 @@ def normalised(actions: np.ndarray, space: spaces.Box) -> np.ndarray:
     return (actions - (space.high + space.low) / 2) / ((space.high - space.low) / 2)
 
 
-def window_batch(replay: ReplayBuffer, start: np.ndarray, k: int, space: spaces.Box):
-    """``(s_t, normalised a_{t:t+k}, s_{t+k})`` float tensors of the windows at ``start``."""
+def window_batch(replay: ReplayBuffer, start: np.ndarray, k: int, space: spaces.Box | None):
+    """``(s_t, a_{t:t+k}, s_{t+k})`` float tensors of the windows at ``start``; actions
+    normalised to ``space`` (``None``: raw, as the release encoded them)."""
     chunk = replay.chunks(start, k)
+    actions = chunk["action"] if space is None else normalised(chunk["action"], space)
     return (torch.as_tensor(chunk["obs"][:, 0], dtype=torch.float32),
-            torch.as_tensor(normalised(chunk["action"], space), dtype=torch.float32),
+            torch.as_tensor(actions, dtype=torch.float32),
             torch.as_tensor(chunk["obs"][:, k], dtype=torch.float32))
 
 
@@ -161,7 +191,8 @@ def train_action_dyne(replay: ReplayBuffer, action_space: spaces.Box,
         raise ValueError(f"no {config.k}-step window inside an episode in "
                          f"{replay.transitions} stored steps")
     model = ActionDynE(replay.obs.shape[1], action_space.shape[0], config)
-    obs, actions, obs_k = window_batch(replay, starts, config.k, action_space)
+    quirks = config.release_quirks
+    obs, actions, obs_k = window_batch(replay, starts, config.k, None if quirks else action_space)
     model.obs_mean.copy_(obs.mean(0))
     model.obs_std.copy_(_nonzero(obs.std(0)))
     model.delta_mean.copy_((obs_k - obs).mean(0))
@@ -173,9 +204,10 @@ def train_action_dyne(replay: ReplayBuffer, action_space: spaces.Box,
         i = replay.rng.integers(0, len(starts), config.batch_size)
         loss, metrics = model.embedding_loss(obs[i], actions[i], obs_k[i])
         optimizer_step(optimiser, loss)
-    decoder_metrics = model.fit_decoder(config.decoder_updates, config.batch_size, config.lr)
     with torch.no_grad():
         means = model.encode(actions)[0]
+    decoder_metrics = model.fit_decoder(config.decoder_updates, config.batch_size, config.lr,
+                                        means if quirks else None)
     return model, {**metrics, **decoder_metrics, "windows": len(starts),
                    "z_mean": means.mean().item(), "z_std": means.std(0).mean().item()}
 

@@ -122,27 +122,31 @@ def collect_random_steps(env_id: str, steps: int, seed: int):
     return replay, env.action_space
 
 
-def pretrained_embedding(source: str, k: int, budget: str, folder: Path) -> Path:
+def pretrained_embedding(source: str, k: int, budget: str, folder: Path,
+                         release_quirks: bool = False) -> Path:
     """The Action DynE of ``source`` (seed 0) at ``budget``, trained once and kept in
-    ``folder`` under a name that hashes its settings; its meta holds the pretraining time."""
+    ``folder`` under a name that hashes its settings; its meta holds the pretraining time.
+    ``release_quirks``: the release's model (spec §7) on k times as many steps (its 100K
+    k-step sequences, §7.5)."""
     import torch
 
     from wmagents.models.dyne import ActionDynEConfig, train_action_dyne
 
     preset = BUDGETS[budget]
-    config = ActionDynEConfig(k=k, **preset["embedding"])
-    key = json.dumps([source, preset["dataset"], vars(config)], sort_keys=True, default=list)
+    config = ActionDynEConfig(k=k, release_quirks=release_quirks, **preset["embedding"])
+    steps = preset["dataset"] * (k if release_quirks else 1)
+    key = json.dumps([source, steps, vars(config)], sort_keys=True, default=list)
     path = folder / f"{source}-k{k}-{hashlib.sha256(key.encode()).hexdigest()[:12]}.pt"
     if path.exists():
         return path.resolve()
     folder.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(0)
     start = time.perf_counter()
-    replay, space = collect_random_steps(f"wmenvs/{source}-v0", preset["dataset"], seed=0)
+    replay, space = collect_random_steps(f"wmenvs/{source}-v0", steps, seed=0)
     collected = time.perf_counter() - start
     model, metrics = train_action_dyne(replay, space, config)
     partial = path.with_suffix(".partial")
-    model.save(partial, source=source, dataset_steps=preset["dataset"],
+    model.save(partial, source=source, dataset_steps=steps,
                collect_seconds=collected, train_seconds=time.perf_counter() - start - collected,
                threads=torch.get_num_threads(), **metrics)
     partial.replace(path)
@@ -203,7 +207,8 @@ def sweep_and_report(args, store: Store, out: Path, figure: str, specs: dict, pr
                        work_dir_for(args.db, args.work_dir), args.backend, args.workers,
                        args.address, args.device, f"dyne-figure{figure}-{args.budget}")
     methods = list(dict.fromkeys(method for method, _ in specs))
-    lines = [f"### DynE Figure {figure}, budget {args.budget}, {args.seeds} seed(s)", "",
+    title = figure.replace("-release", " with the release's embeddings (spec §7)")
+    lines = [f"### DynE Figure {title}, budget {args.budget}, {args.seeds} seed(s)", "",
              f"| task | env steps (paper x-range) | method | paper | final return | curve mean "
              f"| vs {lead} (curve mean) |", "| --- | ---: | --- | ---: | ---: | ---: | --- |"]
     fig, axes = new_figure(len(preset["tasks"]), 3.4, 3)
@@ -237,12 +242,18 @@ def sweep_and_report(args, store: Store, out: Path, figure: str, specs: dict, pr
 def run_figure4(args, store: Store, out: Path) -> tuple[str, bool]:
     preset = BUDGETS[args.budget]
     folder = work_dir_for(args.db, args.work_dir) / "dyne-embeddings"
-    embeddings = {task: pretrained_embedding(SOURCE[task], K.get(task, 4), args.budget, folder)
+    embeddings = {task: pretrained_embedding(SOURCE[task], K.get(task, 4), args.budget, folder,
+                                             args.release_quirks)
                   for task in preset["tasks"] if "DynE-TD3" in preset["rows"]}
     specs = figure4_specs(args.budget, args.seeds, embeddings)
-    lines, notes, ok = sweep_and_report(args, store, out, "4", specs, preset, "DynE-TD3", {},
+    figure = "4-release" if args.release_quirks else "4"
+    lines, notes, ok = sweep_and_report(args, store, out, figure, specs, preset, "DynE-TD3", {},
                                         X_RANGE, "env steps (pretraining not counted)")
     notes.insert(0, f"- paper (§5.2, Fig. 4; no table, so no values): {CLAIM}")
+    if args.release_quirks:
+        notes.insert(1, "- DynE-TD3 with the release's embeddings (spec §7 items 1-3, 5: "
+                        "predictor fed a constant, raw actions, decoder on whitened encoder "
+                        "means, tanh outputs unmapped, 100K k-step sequences)")
     for path in sorted(set(embeddings.values())):
         meta = _embedding_meta(path)
         notes.append(f"- embedding {path.name}: {meta['dataset_steps']:,} random steps of "
@@ -284,6 +295,9 @@ def main(argv: list[str] | None = None) -> int:
     add_common_arguments(parser)
     parser.add_argument("--figure", action="append", choices=("4", "5"),
                         help="4 (states) and/or 5 (pixels) (repeatable; default both)")
+    parser.add_argument("--release-quirks", action="store_true",
+                        help="Figure 4's DynE-TD3 on embeddings built as the release built them "
+                             "(spec §7), to compare with the fixed ones")
     parser.add_argument("--out", default="runs/dyne", help="folder for the tables and plots")
     args = parser.parse_args(argv)
     check_common_arguments(parser, args)
