@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
@@ -112,8 +115,10 @@ class DMCEnv(gym.Env):
         self.domain, self.task, self.pixels = domain, task, bool(pixels)
         self.action_repeat = int(action_repeat)
         self.render_mode = render_mode
-        self._dm_env = suite.load(domain, task, task_kwargs={**(task_kwargs or {}), "random": 0},
-                                  environment_kwargs=environment_kwargs)
+        with _without_settotalmass_notice():
+            self._dm_env = suite.load(domain, task,
+                                      task_kwargs={**(task_kwargs or {}), "random": 0},
+                                      environment_kwargs=environment_kwargs)
         model = self._dm_env.physics.model
         self.camera = default_camera(domain) if camera is None else int(camera)
         if not 0 <= self.camera < model.ncam:
@@ -203,3 +208,21 @@ def _layout(observation_spec) -> tuple[tuple[str, slice], ...]:
         layout.append((key, slice(start, start + size)))
         start += size
     return tuple(layout)
+
+
+class _SettotalmassNotice(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "settotalmass" not in record.getMessage()
+
+
+@contextlib.contextmanager
+def _without_settotalmass_notice():
+    """dm_control's own cheetah XML uses ``settotalmass``, which MuJoCo 3.17 reports as
+    deprecated through absl on every load; the model is dm_control's, so the notice is dropped
+    while it compiles (and nothing else)."""
+    notice, logger = _SettotalmassNotice(), logging.getLogger("absl")
+    logger.addFilter(notice)
+    try:
+        yield
+    finally:
+        logger.removeFilter(notice)
