@@ -40,7 +40,7 @@ def test_figure5_specs_pretrain_inside_each_run_on_the_pixel_ids():
     assert paper["VAE-TD3", "ReacherPush"][0].overrides == {"method": "vae", "random_steps": 10_000}
     small = dyne.figure5_specs("small", 2)
     assert set(small) == {(m, "ReacherVertical") for m in dyne.PIXEL_METHODS}
-    assert small["Pixel-TD3", "ReacherVertical"][0].overrides == {}
+    assert small["Pixel-TD3", "ReacherVertical"][0].overrides == {"batch_size": 32}
     assert small["S-DynE-TD3", "ReacherVertical"][1].overrides["pretrain_steps"] == 20_000
 
 

@@ -27,7 +27,8 @@ DynE-TD3 and TD3; reduced: the x-ranges of ReacherTurn (1e6) and Pusher (2e6), S
 decoder updates). Figure 5: ``paper`` (8 seeds, 3e6 / 5e6 / 5e6 env steps, 15,600 S-DynE and
 3,900 VAE updates); ``small`` (ReacherVerticalPixels, 2 seeds, 5e4 env steps of which 2e4
 pretraining, and — one S-DynE update at paper size takes 1.3 s on one CPU thread — 1,000
-embedding updates of 16-channel, 200-unit nets); ``smoke`` (CI: 300 steps, tiny nets).
+embedding updates of 16-channel, 200-unit nets; pixel TD3 at batch 32, as one update at 100
+takes 0.25 s); ``smoke`` (CI: 300 steps, tiny nets).
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ PIXEL_BUDGETS = {
               "steps": dict.fromkeys(PIXEL_TASKS, 50_000),
               "agent": {"pretrain_steps": 20_000, "state_updates": 1_000,
                         "decoder_updates": 2_000, "embedding_width": 16,
-                        "embedding_hidden": 200}, "pixel_td3": {}, "every": 2_500,
+                        "embedding_hidden": 200}, "pixel_td3": {"batch_size": 32},
+              "every": 2_500,
               "episodes": 10},
     "smoke": {"seeds": 1, "tasks": ("ReacherVertical",),
               "steps": dict.fromkeys(PIXEL_TASKS, 300),
