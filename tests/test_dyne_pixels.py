@@ -128,3 +128,20 @@ def test_pixel_td3_trains_its_encoder_through_the_critic_only():
     assert any(not torch.equal(a, b) for a, b in zip(actor_before, agent.actor.parameters()))
     assert any(not torch.equal(a, b)                    # Polyak with the actor step
                for a, b in zip(target_before, agent.encoder_target.parameters()))
+
+
+def test_stacks_never_mix_episodes_after_the_ring_wraps():
+    replay = ReplayBuffer(FRAME, ACTION, 7, seed=0)
+    t = 0
+    for length in (4, 10):                        # 5 + 11 slots in a ring of 7: the oldest
+        # live slot holds step 4, its ring predecessors steps 8-10
+        for s in range(length):
+            replay.add(Transition(frame(t), np.zeros(2, np.float32), 0.0, frame(t + 1),
+                                  False, s == length - 1))
+            t += 1
+        t += 1
+    values = stacked(replay, np.arange(7))[:, 0, 0, ::3]
+    for slot, stack in enumerate(values):
+        own = replay.obs[slot, 0, 0, 0]
+        assert stack[-1] == own and all(v <= own for v in stack)      # nothing from later
+        assert np.all(np.diff(stack) >= 0) and stack[0] >= own - 3     # one episode, in order

@@ -90,7 +90,7 @@ class DynETD3(TD3):
         self.target_noise_clip = torch.full_like(self.actor.scale, config.noise_clip)
         self.embedding.to(self.device)
         self.pretraining_replay = None if config.embedding or embedding else ReplayBuffer(
-            observation_space, action_space, max(config.pretrain_steps, 2), seed)
+            observation_space, action_space, 2 * config.pretrain_steps + 2, seed)
         self.pending: np.ndarray | None = None      # [z, i] of the last exploring act
 
     @staticmethod

@@ -80,7 +80,7 @@ class EmbeddedTD3(Checkpointed):
             embedding=self.model.action) if config.method == "sa_dyne"
             else TD3(latent, action_space, TD3Config(**td3), seed, device))
         self.pretraining_replay = ReplayBuffer(observation_space, action_space,
-                                               max(config.pretrain_steps, 2), seed)
+                                               2 * config.pretrain_steps + 2, seed)
         self.pending: tuple | None = None         # (latent, frames) of the last exploring act
         self.cached: tuple = ((), None)            # (frames, latent) embedded by observe
 

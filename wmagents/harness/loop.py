@@ -171,8 +171,8 @@ class Throughput:
     """Env steps and optimizer steps (every ``torch.optim`` step in this process, through a
     global post-step hook) per second of wall time since the last :meth:`read`."""
 
-    def __init__(self):
-        self.optimizer_steps, self.since, self.steps_at = 0, time.perf_counter(), 0
+    def __init__(self, start_step: int = 0):
+        self.optimizer_steps, self.since, self.steps_at = 0, time.perf_counter(), start_step
         self.hook = register_optimizer_step_post_hook(self._count)
 
     def _count(self, *_) -> None:
@@ -236,7 +236,7 @@ def train(agent: Agent, make_env: Callable[[], gym.Env], seed: int, config: Loop
         run_eval()
     next_checkpoint = (s["step"] // config.checkpoint_every + 1) * config.checkpoint_every
     updates: list[dict] = []
-    throughput = Throughput()
+    throughput = Throughput(s["step"])
     speed_log = open(run_dir / THROUGHPUT, "a", buffering=1)     # wall clock: not in METRICS
 
     def on_step(t: Transition, env_steps: int) -> bool:

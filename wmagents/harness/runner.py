@@ -148,7 +148,11 @@ def run_sweep(specs: list[RunSpec], store: Store, work_dir: str | os.PathLike,
         report.elsewhere[run_id] = f"being trained by {holder} (heartbeat {age:.0f} s ago)"
         print(f"run {run_id} is {report.elsewhere[run_id]}: skipped here; re-run this command "
               "after it finishes to see it", file=sys.stderr)
-    todo = [s for s in todo if s.run_id in claimed]
+    for run_id in claimed:            # finished by another command since the status check
+        if store.status(run_id) == "finished":
+            store.release(run_id, owner)
+            report.skipped.append(next(s for s in todo if s.run_id == run_id))
+    todo = [s for s in todo if s.run_id in claimed and store.status(s.run_id) != "finished"]
     todo_ids = [s.run_id for s in todo]
     work_dir = str(Path(work_dir).resolve())
     with _heartbeat(store.path, owner):
@@ -207,9 +211,12 @@ class _heartbeat:
         self.path, self.owner, self.stop = path, owner, threading.Event()
 
     def beat(self) -> None:
-        with Store(self.path) as store:
-            while not self.stop.wait(LEASE_S / 4):
-                store.heartbeat(self.owner)
+        while not self.stop.wait(LEASE_S / 4):
+            try:                      # a locked or briefly unwritable store: try again later
+                with Store(self.path) as store:
+                    store.heartbeat(self.owner)
+            except (sqlite3.Error, StoreError):
+                pass
 
     def __enter__(self):
         self.thread = threading.Thread(target=self.beat, daemon=True)
@@ -276,8 +283,8 @@ def _run_local(specs, work_dir, device, workers):
                    for s in specs}
         for future in cf.as_completed(futures):
             yield futures[future], future.exception() or future.result()
-    except GeneratorExit:     # the driver stops early: end the workers now (their runs resume
-        # from their checkpoints); ProcessPoolExecutor has no public way before Python 3.14
+    except BaseException:     # the driver stops early (closed, Ctrl-C): end the workers now
+        # (their runs resume from their checkpoints); no public way before Python 3.14
         for process in list(pool._processes.values()):
             process.terminate()
         raise
@@ -301,6 +308,8 @@ def _run_ray(specs, work_dir, device, address):
                 yield ids[done], ray.get(done)
             except ray.exceptions.RayError as error:
                 yield ids[done], error
-    finally:
+    finally:                  # a stopped sweep leaves no task training (its claims are dropped)
+        for ref in pending:
+            ray.cancel(ref, force=True)
         if started_here:
             ray.shutdown()

@@ -215,6 +215,8 @@ class Store:
                                      "run_id = ? AND owner = ?",
                                      (owner, now, run_id, row["owner"])).rowcount:
                     return None
+        if row is None:                        # claimed and released three times over
+            return "another command", 0.0
         return row["owner"], time.time() - row["heartbeat"]
 
     def heartbeat(self, owner: str) -> None:

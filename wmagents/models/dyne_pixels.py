@@ -96,8 +96,14 @@ class FramePredictor(nn.Module):
 
 def stacked(replay: ReplayBuffer, slots: np.ndarray) -> np.ndarray:
     """The ``FRAMES`` latest frames at each slot, ``(B, H, W, 3 x FRAMES)`` oldest first,
-    repeating the episode's first frame where the episode is younger."""
-    back = np.minimum(np.arange(FRAMES - 1, -1, -1)[None], replay.step[slots][:, None])
+    repeating the oldest frame of the episode still stored where the episode is younger (or
+    its start was overwritten by the ring)."""
+    stored = np.zeros(len(slots), np.int64)            # earlier frames of the same episode
+    for b in range(1, FRAMES):
+        earlier = (slots - b) % replay.capacity
+        stored += (stored == b - 1) & (replay.episode[earlier] == replay.episode[slots]) \
+            & (replay.step[earlier] == replay.step[slots] - b)
+    back = np.minimum(np.arange(FRAMES - 1, -1, -1)[None], stored[:, None])
     frames = replay.obs[(slots[:, None] - back) % replay.capacity]       # (B, F, H, W, 3)
     return np.concatenate(list(frames.swapaxes(0, 1)), axis=-1)
 
@@ -202,7 +208,7 @@ def train_pixel_embedding(model: nn.Module, replay: ReplayBuffer, action_space: 
         else:
             loss, bce = model.loss(torch.as_tensor(replay.obs[slots], device=device), weight)
         optimizer_step(optimiser, loss)
-    metrics = {"reconstruction_bce": bce.item()}
+    metrics = {"reconstruction_bce": bce.item()} if config.updates else {}
     if k:
         metrics.update(model.action.fit_decoder(config.decoder_updates, config.batch_size,
                                                 config.lr))
