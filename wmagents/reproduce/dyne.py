@@ -137,7 +137,9 @@ def pretrained_embedding(source: str, k: int, budget: str, folder: Path,
     preset = BUDGETS[budget]
     config = ActionDynEConfig(k=k, release_quirks=release_quirks, **preset["embedding"])
     steps = preset["dataset"] * (k if release_quirks else 1)
-    key = json.dumps([source, steps, vars(config)], sort_keys=True, default=list)
+    settings = {k: v for k, v in vars(config).items() if k != "release_quirks" or v}
+    key = json.dumps([source, steps, settings], sort_keys=True, default=list)  # names stay
+    # as before the release_quirks option existed, so earlier runs keep their run ids
     path = folder / f"{source}-k{k}-{hashlib.sha256(key.encode()).hexdigest()[:12]}.pt"
     if path.exists():
         return path.resolve()
