@@ -4,6 +4,8 @@ input, decoders inside every arm ID's box, transfer of a family decoder, and lea
 
 from __future__ import annotations
 
+import dataclasses
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -14,7 +16,7 @@ from point_goal_learning import train_point_goal
 from toy_envs import make_point_goal
 from wmagents.agents.dyne_td3 import DynETD3, DynETD3Config, plan_return
 from wmagents.api import Transition
-from wmagents.models.dyne import ActionDynEConfig, train_action_dyne
+from wmagents.models.dyne import ActionDynE, ActionDynEConfig, train_action_dyne
 from wmagents.replay import ReplayBuffer
 from wmagents.reproduce.dyne import collect_random_steps
 
@@ -211,3 +213,19 @@ def test_release_quirks_reproduce_the_releases_bugs(tmp_path):
     assert float(agent.actor.scale[0]) == pytest.approx(float(model.max_latent))
     plan = agent.decode(np.full(7, float(model.max_latent), np.float32))
     assert np.all(np.abs(plan) <= 1.0)                                  # §7.3: tanh, unmapped
+
+
+def test_embedding_files_from_before_the_decoder_space_buffers_still_load(tmp_path):
+    torch.manual_seed(0)
+    model = ActionDynE(11, 2, ActionDynEConfig(hidden=(8, 8)))
+    weights = {k: v for k, v in model.state_dict().items()
+               if k not in ("z_mean", "z_std", "max_latent")}
+    config = {k: v for k, v in dataclasses.asdict(model.config).items()
+              if k not in ("decoder_inputs", "release_quirks")}
+    torch.save({"config": config, "obs_dim": 11, "action_dim": 2, "weights": weights,
+                "meta": {}}, tmp_path / "old.pt")
+    loaded = ActionDynE.load(tmp_path / "old.pt")
+    assert float(loaded.max_latent) == 3.0 and torch.equal(loaded.z_std, torch.ones(2))
+    with pytest.raises(ValueError, match="decoder_inputs"):
+        train_action_dyne(*collect_random_steps("wmenvs/ReacherVertical-v0", 50, seed=0),
+                          ActionDynEConfig(decoder_inputs="uniform"))

@@ -79,8 +79,9 @@ class DynETD3(TD3):
         self.embedding = embedding or self._embedding(observation_space, action_space, config)
         self.k = k = self.embedding.config.k
         self.quirks = self.embedding.config.release_quirks
+        on_means = self.quirks or self.embedding.config.decoder_inputs == "encoder_means"
         size = action_space.shape[0]
-        bound = float(self.embedding.max_latent) if self.quirks else config.max_latent
+        bound = float(self.embedding.max_latent) if on_means else config.max_latent
         latent = spaces.Box(-bound, bound, (size,), np.float32)
         plan_step = spaces.Box(np.append(latent.low, 0).astype(np.float32),
                                np.append(latent.high, k - 1).astype(np.float32))

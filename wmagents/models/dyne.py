@@ -49,6 +49,7 @@ class ActionDynEConfig:
     batch_size: int = 128                   # released code (embedding/main.py)
     updates: int = 3_900                    # released code: 50 epochs x 78 batches
     decoder_updates: int = 10_000           # released code (action_decoder.py): 10 x 1,000
+    decoder_inputs: str = "normal"          # Sec. 3.1: normal (z ~ N(0, I)) | encoder_means
     release_quirks: bool = False            # released code's bugs 1-3 and 5 (spec §7)
 
 
@@ -160,7 +161,11 @@ class ActionDynE(ActionEmbedding):
         config = saved["config"]
         config = ActionDynEConfig(**{**config, "hidden": tuple(config["hidden"])})
         model = cls(saved["obs_dim"], saved["action_dim"], config)
-        model.load_state_dict(saved["weights"])
+        missing, unexpected = model.load_state_dict(saved["weights"], strict=False)
+        if unexpected or set(missing) - {"z_mean", "z_std", "max_latent"}:
+            raise ValueError(f"{path} is not an ActionDynE file of this version: missing "
+                             f"{missing}, unexpected {unexpected}")
+        # files saved before the release_quirks buffers keep their defaults (N(0, I), bound 3)
         model.meta = saved["meta"]
         return model
 
@@ -186,6 +191,9 @@ def train_action_dyne(replay: ReplayBuffer, action_space: spaces.Box,
     on ``z ~ N(0, I)`` with the encoder frozen. Batches come from ``replay.rng``, noise from
     torch's global RNG. Returns the model (eval mode) and final metrics, with the mean and std of
     the encoder means over the data (how well N(0, I) covers what the data embeds to)."""
+    if config.decoder_inputs not in ("normal", "encoder_means"):
+        raise ValueError(f"ActionDynEConfig.decoder_inputs: expected 'normal' or "
+                         f"'encoder_means', got {config.decoder_inputs!r}")
     starts = replay.chunk_starts(config.k)
     if not len(starts):
         raise ValueError(f"no {config.k}-step window inside an episode in "
@@ -206,8 +214,9 @@ def train_action_dyne(replay: ReplayBuffer, action_space: spaces.Box,
         optimizer_step(optimiser, loss)
     with torch.no_grad():
         means = model.encode(actions)[0]
+    on_means = quirks or config.decoder_inputs == "encoder_means"
     decoder_metrics = model.fit_decoder(config.decoder_updates, config.batch_size, config.lr,
-                                        means if quirks else None)
+                                        means if on_means else None)
     return model, {**metrics, **decoder_metrics, "windows": len(starts),
                    "z_mean": means.mean().item(), "z_std": means.std(0).mean().item()}
 
