@@ -2,14 +2,15 @@
 
 A suite fixes the env IDs, the training budget in env steps, the evaluation schedule and
 episodes, the default number of seeds and, where known, the score range used to normalise
-returns to [0, 1] (``(R - low) / (high - low)``). Changing any of it bumps ``version``; runs
-are labelled ``<name>@v<version>`` in the store.
+returns to [0, 1] (``(R - low) / (high - low)``), with its source; ``reference`` says what the
+top of the range is (``python -m leaderboard.score_ranges`` measures the rest). Changing any of
+it bumps ``version``; runs are labelled ``<name>@v<version>`` in the store.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from wmagents.harness.spec import RunSpec
@@ -25,6 +26,8 @@ class Task:
     eval_episodes: int
     score_range: tuple[float, float] | None = None
     score_range_source: str = ""
+    reference: float | str | None = None   # the range's top: a number, "expert" or "bfs"
+    reference_source: str = ""             # where the reference comes from
 
     def normalise(self, value: float) -> float | None:
         if self.score_range is None:
@@ -47,6 +50,13 @@ class Suite:
 
     def task(self, env_id: str) -> Task:
         return next(t for t in self.tasks if t.env_id == env_id)
+
+    def at_smoke_size(self, steps: int = 200) -> "Suite":
+        """The same tasks with at most ``steps`` training steps, one evaluation episode at the
+        start and end, one seed, labelled ``<name>-smoke`` (tests and dry runs)."""
+        tasks = tuple(replace(t, budget=min(t.budget, steps), eval_every=min(t.budget, steps),
+                              eval_episodes=1) for t in self.tasks)
+        return replace(self, name=f"{self.name}-smoke", seeds=1, tasks=tasks)
 
     def specs(self, agent: str, seeds: int | None = None,
               overrides: dict | None = None) -> list[RunSpec]:

@@ -3,11 +3,14 @@
 import html
 import json
 
+import gymnasium as gym
 import numpy as np
 import pytest
 
+import wmenvs  # noqa: F401
 from leaderboard import evaluate, show
 from leaderboard.suites import available, load_suite
+from wmagents.harness.runner import run_sweep
 from wmagents.harness.store import Store
 from wmagents.harness.stats import (aggregate, bootstrap_ci, iqm, probability_of_improvement,
                                     score_matrix)
@@ -165,3 +168,36 @@ def test_suite_tables_keep_configs_apart_and_shared_runs_appear_under_every_suit
     assert titles == ['### tiny@v1 — baselines.random',
                       '### tiny@v1 — baselines.sac {"batch_size": 8, "hidden": [16, 16]}',
                       '### tiny@v1 — baselines.sac {"batch_size": 8, "hidden": [32, 32]}']
+
+
+PAPER_SUITES = ("planet-dmc", "vsg-dmc", "vsg-shapeherd", "alm-locomotion", "dyne-arms",
+                "parsimonious-grids")
+
+
+@pytest.mark.parametrize("name", PAPER_SUITES)
+def test_paper_suites_state_where_their_score_ranges_come_from(name):
+    suite = load_suite(name)
+    assert suite.label == f"{name}@v1" and suite.seeds >= 5 and suite.description
+    for task in suite.tasks:
+        gym.spec(task.env_id)                               # a registered ID
+        assert 0 < task.eval_every <= task.budget and task.eval_episodes >= 1
+        if task.reference is None:
+            assert task.score_range is None
+            continue
+        low, high = task.score_range
+        assert low < high and "random policy" in task.score_range_source
+        assert task.reference_source and task.reference_source.split(" (")[0] in \
+            task.score_range_source
+        if isinstance(task.reference, (int, float)):
+            assert high == task.reference
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", PAPER_SUITES)
+def test_paper_suites_run_at_smoke_size(name, tmp_path):
+    suite = load_suite(name).at_smoke_size()
+    with Store(tmp_path / "r.sqlite") as store:
+        report = run_sweep(suite.specs("baselines/random"), store, tmp_path / "runs",
+                           workers=2, label=suite.label)
+        assert not report.failed and len(report.finished) == len(suite.tasks)
+        assert all(store.curve(run_id) for run_id in report.finished)
