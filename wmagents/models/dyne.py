@@ -13,7 +13,10 @@ lambda 1e-4. It sees only ``z``, so one decoder serves a whole family of tasks (
 
 Project decisions (``../shared/specs/dyne.md``, "Decisions" 1 and 3), where the release
 differs: the predictor sees the whitened current state (the release fed it a constant); the
-decoder trains on ``z ~ N(0, I)`` with the squared norm, both as batch means; actions are
+decoder trains on ``z ~ N(0, I)`` with the squared norm, both as batch means — with lambda
+1.28e-2, the weight the release's penalty had (1e-4 per sample, summed over its batch of 128),
+not the paper's 1e-4 as a batch mean: measured on ReacherVertical, 1e-4 leaves the decoded
+plans saturated (mean |a| 0.76) and DynE-TD3 below the random policy; actions are
 normalised to [-1, 1] per dimension of the env's box before encoding, and the decoder's
 ``tanh`` output is mapped back onto each env's box (the release's tanh reached only [-1, 1]
 of Pusher's +-2, Striker's +-3 and Thrower's +-10/+-15). Windows never cross an episode end.
@@ -44,7 +47,8 @@ class ActionDynEConfig:
     k: int = 4                              # Sec. 5.2: plan length (Thrower 8)
     hidden: tuple[int, ...] = (400, 400)    # App. B: two hidden layers of 400 (SELU, release)
     kl_weight: float = 1e-4                 # App. B: gamma
-    decoder_norm_weight: float = 1e-4       # §3.1 / App. B: lambda
+    decoder_norm_weight: float = 1.28e-2    # App. B lambda 1e-4 summed over the released code's
+    # batch of 128 (x 128 as a batch mean): with 1e-4 the decodes saturate (docs/dyne.md)
     lr: float = 1e-4                        # App. B: Adam 1e-4 (amsgrad, release)
     batch_size: int = 128                   # released code (embedding/main.py)
     updates: int = 3_900                    # released code: 50 epochs x 78 batches
