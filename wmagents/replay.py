@@ -74,21 +74,25 @@ class ReplayBuffer:
         self.transitions += 1
         self.open = not t.episode_end
 
+    def linked(self, slots: np.ndarray, offset) -> np.ndarray:
+        """True where slot ``slots + offset`` (mod capacity; ``offset`` may be negative or an
+        array broadcasting against ``slots``) holds the same episode ``offset`` steps later:
+        the one test of every chunk, window and frame stack that must stay in its episode."""
+        other = (slots + offset) % self.capacity
+        return (self.episode[other] == self.episode[slots]) & \
+            (self.step[other] == self.step[slots] + offset)
+
     def chunk_starts(self, length: int) -> np.ndarray:
         """Every slot that starts a stored chunk of ``length`` steps inside one episode."""
         i = np.arange(self.size)
-        j = (i + length) % self.capacity
-        return i[(self.episode[j] == self.episode[i]) & (self.step[j] == self.step[i] + length)]
+        return i[self.linked(i, length)]
 
     def _starts(self, batch: int, length: int) -> np.ndarray:
         """Uniform valid chunk starts by rejection; ValueError when none exist."""
         chosen = np.empty(0, np.int64)
         for _ in range(100):
             candidates = self.rng.integers(0, self.size, size=2 * batch)
-            ends = (candidates + length) % self.capacity
-            ok = (self.episode[ends] == self.episode[candidates]) & \
-                 (self.step[ends] == self.step[candidates] + length)
-            chosen = np.concatenate([chosen, candidates[ok]])
+            chosen = np.concatenate([chosen, candidates[self.linked(candidates, length)]])
             if len(chosen) >= batch:
                 return chosen[:batch]
         raise ValueError(f"not enough data for chunks of {length} steps "
@@ -146,9 +150,7 @@ class ReplayBuffer:
         stored in the first step's episode (False after its end or past the write head)."""
         start = self.sample_slots(batch)
         window = self.chunks(start, length)
-        ahead = (start[:, None] + np.arange(1, length + 1)) % self.capacity
-        window["valid"] = ((self.episode[ahead] == self.episode[start, None])
-                           & (self.step[ahead] == self.step[start, None] + np.arange(1, length + 1)))
+        window["valid"] = self.linked(start[:, None], np.arange(1, length + 1))
         return window
 
     _ARRAYS = ("obs", "action", "reward", "terminated", "truncated", "episode", "step")

@@ -42,7 +42,8 @@ from gymnasium import spaces
 from wmagents.agents.random_agent import random_action
 from wmagents.agents.td3 import TD3, TD3Config
 from wmagents.api import Transition, make_config
-from wmagents.models.dyne import ActionDynE, ActionDynEConfig, ActionEmbedding, train_action_dyne
+from wmagents.models.dyne import (ActionDynE, ActionDynEConfig, ActionEmbedding, train_action_dyne,
+                                  unnormalised)
 from wmagents.nn import obs_tensor, require_vector_box, torch_batch
 from wmagents.replay import ReplayBuffer
 
@@ -79,9 +80,9 @@ class DynETD3(TD3):
         self.embedding = embedding or self._embedding(observation_space, action_space, config)
         self.k = k = self.embedding.config.k
         self.quirks = self.embedding.config.release_quirks
-        on_means = self.quirks or self.embedding.config.decoder_inputs == "encoder_means"
         size = action_space.shape[0]
-        bound = float(self.embedding.max_latent) if on_means else config.max_latent
+        bound = (float(self.embedding.max_latent) if self.embedding.config.decodes_encoder_means
+                 else config.max_latent)
         latent = spaces.Box(-bound, bound, (size,), np.float32)
         plan_step = spaces.Box(np.append(latent.low, 0).astype(np.float32),
                                np.append(latent.high, k - 1).astype(np.float32))
@@ -117,8 +118,7 @@ class DynETD3(TD3):
             unit = self.embedding.decode(obs_tensor(z, self.device))[0].cpu().numpy()
         if self.quirks:
             return np.clip(unit, -space.high[0], space.high[0]).astype(space.dtype)
-        actions = (space.high + space.low) / 2 + unit * (space.high - space.low) / 2
-        return np.clip(actions, space.low, space.high).astype(space.dtype)
+        return unnormalised(unit, space)
 
     def act(self, obs, state: Plan | None, explore: bool):
         if not self.embedding.trained:                     # pretraining: a uniform random policy

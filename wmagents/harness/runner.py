@@ -148,11 +148,11 @@ def run_sweep(specs: list[RunSpec], store: Store, work_dir: str | os.PathLike,
         report.elsewhere[run_id] = f"being trained by {holder} (heartbeat {age:.0f} s ago)"
         print(f"run {run_id} is {report.elsewhere[run_id]}: skipped here; re-run this command "
               "after it finishes to see it", file=sys.stderr)
-    for run_id in claimed:            # finished by another command since the status check
-        if store.status(run_id) == "finished":
-            store.release(run_id, owner)
-            report.skipped.append(next(s for s in todo if s.run_id == run_id))
-    todo = [s for s in todo if s.run_id in claimed and store.status(s.run_id) != "finished"]
+    claimed = set(claimed)
+    ours = [s for s in todo if s.run_id in claimed]
+    done = {s.run_id for s in ours if store.status(s.run_id) == "finished"}
+    report.skipped += [s for s in ours if s.run_id in done]   # finished by another command
+    todo = [s for s in ours if s.run_id not in done]           # since the status check
     todo_ids = [s.run_id for s in todo]
     work_dir = str(Path(work_dir).resolve())
     with _heartbeat(store.path, owner):
@@ -165,7 +165,7 @@ def run_sweep(specs: list[RunSpec], store: Store, work_dir: str | os.PathLike,
                     _record(store, report, run_id, result, work_dir)
         finally:
             results.close()          # a stopped sweep ends its workers now
-            _release_all(store, owner, todo_ids)
+            _release_all(store, owner)
     report.finished.sort(key=todo_ids.index)
     return report
 
@@ -193,12 +193,11 @@ def _record(store: Store, report: SweepReport, run_id: str, result, work_dir: st
         report.resumed[result["run_id"]] = result["resumed_from"]
 
 
-def _release_all(store: Store, owner: str, run_ids: list[str]) -> None:
-    """Drop ``owner``'s remaining claims (a stopped sweep); an unwritable store leaves them to
+def _release_all(store: Store, owner: str) -> None:
+    """Drop ``owner``'s claims at the end of its sweep; an unwritable store leaves them to
     expire, and a later command on this host takes them over at once anyway."""
     try:
-        for run_id in run_ids:
-            store.release(run_id, owner)
+        store.release(owner)
     except sqlite3.Error:
         pass
 

@@ -226,11 +226,11 @@ class Store:
             self.conn.execute("UPDATE run_claims SET heartbeat = ? WHERE owner = ?",
                               (time.time(), owner))
 
-    def release(self, run_id: str, owner: str) -> None:
+    def release(self, owner: str) -> None:
+        """Drop every claim ``owner`` holds."""
         self._writable()
         with self.conn:
-            self.conn.execute("DELETE FROM run_claims WHERE run_id = ? AND owner = ?",
-                              (run_id, owner))
+            self.conn.execute("DELETE FROM run_claims WHERE owner = ?", (owner,))
 
     def record(self, result: dict) -> None:
         """Write a finished run (curve, training episodes, final score) atomically."""

@@ -56,6 +56,11 @@ class ActionDynEConfig:
     decoder_inputs: str = "normal"          # Sec. 3.1: normal (z ~ N(0, I)) | encoder_means
     release_quirks: bool = False            # released code's bugs 1-3 and 5 (spec §7)
 
+    @property
+    def decodes_encoder_means(self) -> bool:
+        """The decoder's inputs are whitened encoder means (bounded by ``max_latent``)."""
+        return self.release_quirks or self.decoder_inputs == "encoder_means"
+
 
 class ActionEmbedding(nn.Module):
     """The action half of every DynE model: the encoder ``q(z | a_{t:t+k})`` and the decoder
@@ -179,6 +184,12 @@ def normalised(actions: np.ndarray, space: spaces.Box) -> np.ndarray:
     return (actions - (space.high + space.low) / 2) / ((space.high - space.low) / 2)
 
 
+def unnormalised(unit: np.ndarray, space: spaces.Box) -> np.ndarray:
+    """The inverse of :func:`normalised`: [-1, 1] onto the box, clipped, in its dtype."""
+    actions = (space.high + space.low) / 2 + unit * (space.high - space.low) / 2
+    return np.clip(actions, space.low, space.high).astype(space.dtype)
+
+
 def window_batch(replay: ReplayBuffer, start: np.ndarray, k: int, space: spaces.Box | None):
     """``(s_t, a_{t:t+k}, s_{t+k})`` float tensors of the windows at ``start``; actions
     normalised to ``space`` (``None``: raw, as the release encoded them)."""
@@ -192,7 +203,7 @@ def window_batch(replay: ReplayBuffer, start: np.ndarray, k: int, space: spaces.
 def train_action_dyne(replay: ReplayBuffer, action_space: spaces.Box,
                       config: ActionDynEConfig) -> tuple[ActionDynE, dict[str, float]]:
     """Fit the embedding on every k-window of ``replay`` (random-policy data), then the decoder
-    on ``z ~ N(0, I)`` with the encoder frozen. Batches come from ``replay.rng``, noise from
+    on ``z ~ N(0, I)`` (or the whitened encoder means) with the encoder frozen. Batches come from ``replay.rng``, noise from
     torch's global RNG. Returns the model (eval mode) and final metrics, with the mean and std of
     the encoder means over the data (how well N(0, I) covers what the data embeds to)."""
     if config.decoder_inputs not in ("normal", "encoder_means"):
@@ -218,9 +229,8 @@ def train_action_dyne(replay: ReplayBuffer, action_space: spaces.Box,
         optimizer_step(optimiser, loss)
     with torch.no_grad():
         means = model.encode(actions)[0]
-    on_means = quirks or config.decoder_inputs == "encoder_means"
     decoder_metrics = model.fit_decoder(config.decoder_updates, config.batch_size, config.lr,
-                                        means if on_means else None)
+                                        means if config.decodes_encoder_means else None)
     return model, {**metrics, **decoder_metrics, "windows": len(starts),
                    "z_mean": means.mean().item(), "z_std": means.std(0).mean().item()}
 

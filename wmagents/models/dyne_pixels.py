@@ -98,11 +98,8 @@ def stacked(replay: ReplayBuffer, slots: np.ndarray) -> np.ndarray:
     """The ``FRAMES`` latest frames at each slot, ``(B, H, W, 3 x FRAMES)`` oldest first,
     repeating the oldest frame of the episode still stored where the episode is younger (or
     its start was overwritten by the ring)."""
-    stored = np.zeros(len(slots), np.int64)            # earlier frames of the same episode
-    for b in range(1, FRAMES):
-        earlier = (slots - b) % replay.capacity
-        stored += (stored == b - 1) & (replay.episode[earlier] == replay.episode[slots]) \
-            & (replay.step[earlier] == replay.step[slots] - b)
+    earlier = replay.linked(slots[:, None], -np.arange(1, FRAMES))      # (B, FRAMES - 1)
+    stored = earlier.cumprod(1).sum(1)        # consecutive earlier frames of the same episode
     back = np.minimum(np.arange(FRAMES - 1, -1, -1)[None], stored[:, None])
     frames = replay.obs[(slots[:, None] - back) % replay.capacity]       # (B, F, H, W, 3)
     return np.concatenate(list(frames.swapaxes(0, 1)), axis=-1)
