@@ -13,7 +13,6 @@ where it was measured; tasks without a reference keep no range.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import platform
 import time
@@ -21,10 +20,9 @@ import time
 import gymnasium as gym
 import numpy as np
 
-import wmenvs
 from leaderboard.suites import SUITES_DIR, Task, load_suite
 from wmagents.agents.random_agent import RandomAgent
-from wmagents.harness.loop import episode_seed, evaluate
+from wmagents.harness.loop import episode_seed, evaluate, evaluate_demo
 
 
 def random_return(task: Task, seeds: int) -> float:
@@ -36,34 +34,28 @@ def random_return(task: Task, seeds: int) -> float:
     return float(np.mean(scores))
 
 
-def _evaluation_resets(task: Task, seeds: int):
-    """``(env, obs, info)`` at each evaluation reset of run seeds ``0 .. seeds-1``."""
+def _evaluation_seeds(task: Task, seeds: int):
+    """``(env, reset seed)`` of each evaluation episode of run seeds ``0 .. seeds-1``."""
     env = gym.make(task.env_id)
     for seed in range(seeds):
         for j in range(task.eval_episodes):
-            obs, info = env.reset(seed=episode_seed(seed, j, True))
-            yield env, obs, info
+            yield env, episode_seed(seed, j, True)
     env.close()
 
 
 def expert_return(task: Task, seeds: int) -> float:
-    """The ID's demo policy (``module:Class`` with ``act(obs, info)``) on the evaluation
-    episodes."""
-    module, name = wmenvs.get_entry(task.env_id).demo_policy.split(":")
-    returns = []
-    for env, obs, info in _evaluation_resets(task, seeds):
-        policy, total, done = getattr(importlib.import_module(module), name)(env.action_space), \
-            0.0, False
-        while not done:
-            obs, reward, terminated, truncated, info = env.step(policy.act(obs, info))
-            total, done = total + float(reward), terminated or truncated
-        returns.append(total)
-    return float(np.mean(returns))
+    env = gym.make(task.env_id)
+    score = float(np.mean([evaluate_demo(env, seed, task.eval_episodes) for seed in range(seeds)]))
+    env.close()
+    return score
 
 
 def bfs_return(task: Task, seeds: int) -> float:
-    return float(np.mean([env.unwrapped.optimal_return
-                          for env, _, _ in _evaluation_resets(task, seeds)]))
+    optima = []
+    for env, seed in _evaluation_seeds(task, seeds):
+        env.reset(seed=seed)
+        optima.append(env.unwrapped.optimal_return)
+    return float(np.mean(optima))
 
 
 def measure(task: Task, seeds: int) -> tuple[tuple[float, float], str] | None:

@@ -16,8 +16,10 @@ def test_specs_follow_the_protocol_of_each_table():
     dmc = vsg.table_specs("dmc", "paper", seeds=5)
     v1 = dmc["DreamerV1", "walker-walk"][0]
     assert v1.agent == vsg.DREAMER and v1.overrides == {"preset": "dreamerv1"}
-    assert (v1.env_id, v1.budget, v1.eval_every) == ("wmenvs/Dreamer-walker-walk-v0", 500_000,
-                                                      10_000)
+    assert (v1.env_id, v1.budget, v1.eval_every) == ("wmenvs/Dreamer-walker-walk-v0",
+                                                      1_000_000, 10_000)
+    assert vsg.score_points("dmc", "paper") == [500_000, 1_000_000]
+    assert vsg.score_points("dmc", "small") == [50_000, 100_000]
     small = vsg.table_specs("dmc", "small", seeds=1)
     assert {column for _, column in small} == {"cartpole-swingup", "walker-walk"}
     assert small["SVSG", "walker-walk"][0].overrides["stoch"] == 200
@@ -27,6 +29,8 @@ def test_windowed_score_averages_the_last_window():
     curve = [{"step": s, "mean_return": r} for s, r in [(0, 0), (40, 10), (80, 20), (100, 30)]]
     assert vsg.windowed_score(curve, 50) == pytest.approx(25)
     assert vsg.windowed_score(curve, 1000) == pytest.approx(15)
+    assert vsg.windowed_score(curve, 50, end=80) == pytest.approx(15)   # 40 and 80
+    assert vsg.windowed_score(curve, 10, end=60) == pytest.approx(10)   # none inside: 40
 
 
 @pytest.mark.slow
@@ -36,5 +40,7 @@ def test_smoke_budget_prints_both_tables_with_the_paper_beside_ours(tmp_path, ca
     out = capsys.readouterr().out
     assert code == 0
     assert "| VSG(C) | 2.59+-0.66 | " in out and "| SVSG | 472+-210 | " in out
-    assert out.count("(n=1)") == 3 + 4
+    assert "| SVSG | 568+-254 | " in out            # the 1M table
+    assert "| scripted expert | - | " in out
+    assert out.count("(n=1)") == 3 + 1 + 4 + 4
     assert (tmp_path / "out" / "vsg_dmc_curves_smoke.png").stat().st_size > 0

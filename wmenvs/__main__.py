@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 
 import gymnasium as gym
@@ -11,52 +10,31 @@ import numpy as np
 from tqdm import tqdm
 
 import wmenvs
+from wmenvs.demo import load_demo_policy, play
 from wmenvs.registration import format_table, get_entry
-
-
-class RandomPolicy:
-    """Uniform random actions from the env's seeded action space."""
-
-    def __init__(self, action_space: gym.Space):
-        self.action_space = action_space
-
-    def act(self, obs, info):
-        return self.action_space.sample()
-
-
-def load_demo_policy(env_id: str, env: gym.Env, policy: str):
-    """``policy`` is ``"scripted"`` (the ID's demo policy) or ``"random"``."""
-    if policy == "random":
-        return RandomPolicy(env.action_space)
-    target = get_entry(env_id).demo_policy
-    if target is None:
-        raise SystemExit(f"{env_id} has no scripted demo policy; use --policy random")
-    module, name = target.split(":")
-    return getattr(importlib.import_module(module), name)(env.action_space)
 
 
 def run_demo(env_id: str, seed: int, out: str | None, policy: str, fps: int) -> dict:
     """Run one episode with ``policy``; write the full-arena frames to ``out`` as a GIF."""
     env = gym.make(env_id, render_mode="rgb_array")
     env.action_space.seed(seed)
-    agent = load_demo_policy(env_id, env, policy)
-    obs, info = env.reset(seed=seed)
-    frames = [env.render()]
-    total, steps, done = 0.0, 0, False
+    try:
+        agent = load_demo_policy(env_id, env.action_space, policy)
+    except ValueError as error:
+        raise SystemExit(f"{error} (--policy random)") from None
+    frames = []
     with tqdm(total=env.spec.max_episode_steps, desc=env_id, unit="step") as bar:
-        while not done:
-            obs, reward, terminated, truncated, info = env.step(agent.act(obs, info))
-            total += float(reward)
-            steps += 1
-            done = terminated or truncated
+        def record():
             frames.append(env.render())
-            bar.update(1)
+            bar.update(int(len(frames) > 1))   # the first frame is the reset's
+
+        result = play(env, agent, seed, on_step=record)
     env.close()
     if out:
         import imageio.v2 as imageio
 
         imageio.mimsave(out, [np.asarray(f) for f in frames[::2]], duration=2000 / fps, loop=0)
-    return {"return": total, "steps": steps, "terminated": bool(terminated), "info": info}
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:

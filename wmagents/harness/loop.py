@@ -37,6 +37,7 @@ from torch.optim.optimizer import register_optimizer_step_post_hook
 from tqdm import tqdm
 
 from wmagents.api import Agent, Transition
+from wmenvs.demo import load_demo_policy, play
 
 CHECKPOINT = "checkpoint.pt"
 THROUGHPUT = "throughput.jsonl"   # env and optimizer steps/s per training episode
@@ -109,6 +110,14 @@ def evaluate(agent: Agent, env: gym.Env, run_seed: int, episodes: int, step: int
     if all("success" in r for r in results):
         point["success_rate"] = float(np.mean([r["success"] for r in results]))
     return point
+
+
+def evaluate_demo(env: gym.Env, run_seed: int, episodes: int) -> float:
+    """Mean return of the ID's scripted demo policy (:mod:`wmenvs.demo`) on the evaluation
+    resets of run ``run_seed``: the same problems :func:`evaluate` gives an agent."""
+    policy = load_demo_policy(env.spec.id, env.action_space)
+    return float(np.mean([play(env, policy, episode_seed(run_seed, j, True))["return"]
+                          for j in range(episodes)]))
 
 
 def seconds_per_training_step(agent: Agent, env: gym.Env, warm_up: int, steps: int) -> float:
