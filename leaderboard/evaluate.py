@@ -3,7 +3,9 @@
     python -m leaderboard.evaluate --agent baselines/sac --suite smoke [--seeds N]
         [--backend local|ray] [--address HOST:PORT] [--db PATH] [--workers N]
 
-Finished runs already in the store are skipped; interrupted ones resume from their checkpoint,
+The agent runs in its own sandboxed process (``wmagents/harness/sandbox.py``): it sees the
+spaces, observations, rewards and episode flags, never the envs, the evaluation seeds or the
+store. Finished runs already in the store are skipped; interrupted ones resume from their checkpoint,
 so re-running the same command after a crash only does the missing work.
 """
 
@@ -49,6 +51,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--device", default="auto", help="auto (CUDA if present) | cpu | cuda")
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                         help="agent config overrides (part of the run spec)")
+    parser.add_argument("--in-process", action="store_true",
+                        help="run the agent in the evaluator's own process (trusted code only: "
+                             "the table marks these runs; default: a sandboxed process)")
     args = parser.parse_args(argv)
     if args.seeds is not None and args.seeds < 1:
         parser.error("--seeds must be >= 1")
@@ -60,7 +65,8 @@ def main(argv: list[str] | None = None) -> None:
     # runner builds each distinct agent once first: wmagents.harness.runner.preflight)
     try:
         suite = load_suite(args.suite)
-        specs = suite.specs(args.agent, args.seeds, parse_overrides(args.set))
+        specs = suite.specs(args.agent, args.seeds, parse_overrides(args.set),
+                            "none" if args.in_process else "process")
         with Store(args.db) as store:
             report = run_sweep(specs, store, work_dir, args.backend, args.workers, args.address,
                                args.device, suite.label)

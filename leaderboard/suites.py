@@ -58,11 +58,12 @@ class Suite:
                               eval_episodes=1) for t in self.tasks)
         return replace(self, name=f"{self.name}-smoke", seeds=1, tasks=tasks)
 
-    def specs(self, agent: str, seeds: int | None = None,
-              overrides: dict | None = None) -> list[RunSpec]:
-        """Seed-major order, so a process pool runs the tasks side by side."""
+    def specs(self, agent: str, seeds: int | None = None, overrides: dict | None = None,
+              isolation: str = "process") -> list[RunSpec]:
+        """Seed-major order, so a process pool runs the tasks side by side; the agent in its
+        own sandboxed process unless ``isolation="none"``."""
         return [RunSpec(agent, t.env_id, seed, t.budget, t.eval_every, t.eval_episodes,
-                        dict(overrides or {}))
+                        dict(overrides or {}), isolation)
                 for seed in range(self.seeds if seeds is None else seeds) for t in self.tasks]
 
 

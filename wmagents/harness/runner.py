@@ -24,6 +24,7 @@ import os
 import socket
 import sqlite3
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -36,6 +37,7 @@ from tqdm import tqdm
 import wmenvs  # noqa: F401  (registers the wmenvs IDs in worker processes)
 from wmagents.harness.loop import LoopConfig, evaluate, train
 from wmagents.harness.provenance import provenance
+from wmagents.harness.sandbox import SandboxedAgent, agent_seed
 from wmagents.harness.spec import RunSpec, load_adapter
 from wmagents.harness.store import Store, StoreError
 from wmagents.nn import resolve_device
@@ -44,7 +46,10 @@ RESULT = "result.json"
 LEASE_S = 120.0       # a claim whose heartbeat is older belongs to a dead command
 
 
-def run_one(spec: RunSpec, work_dir: str, device: str = "auto", progress: bool = False) -> dict:
+def run_one(spec: RunSpec, work_dir: str, device: str = "auto", progress: bool = False,
+            protected: tuple[str, ...] = ()) -> dict:
+    """Train (or, for a planner, evaluate) one spec. ``protected``: paths a sandboxed agent
+    (``spec.isolation == "process"``) may not open, besides the work dir (the store)."""
     import torch
 
     run_dir = Path(work_dir) / spec.run_id
@@ -55,22 +60,29 @@ def run_one(spec: RunSpec, work_dir: str, device: str = "auto", progress: bool =
     torch.set_num_threads(1)
     torch.manual_seed(spec.seed)
     dev = str(resolve_device(device))
-    adapter = load_adapter(spec.agent)
     env = gym.make(spec.env_id)
+    adapter = load_adapter(spec.agent) if spec.isolation == "none" else None
     if hasattr(adapter, "make_planner"):
         result = _evaluate_planner(adapter, spec, env)
     else:
-        agent = adapter.make_agent(env.observation_space, env.action_space, seed=spec.seed,
-                                   device=dev, overrides=dict(spec.overrides))
-        loop = LoopConfig(spec.budget, spec.eval_every, spec.eval_episodes,
-                          checkpoint_every=max(spec.budget // 10, 1))
-        out = train(agent, lambda: gym.make(spec.env_id), spec.seed, loop, run_dir, progress,
-                    desc=f"{spec.agent} {spec.env_id} s{spec.seed}")
+        agent = _make_agent(adapter, spec, env, dev, [work_dir, *protected], run_dir)
+        try:
+            loop = LoopConfig(spec.budget, spec.eval_every, spec.eval_episodes,
+                              checkpoint_every=max(spec.budget // 10, 1))
+            out = train(agent, lambda: gym.make(spec.env_id), spec.seed, loop, run_dir, progress,
+                        desc=f"{spec.agent} {spec.env_id} s{spec.seed}")
+        finally:
+            if spec.isolation != "none":
+                agent.close()
         result = {"eval_points": out.eval_points, "train_episodes": out.train_episodes,
                   "wall_time_s": out.wall_time_s, "resumed_from": out.resumed_from,
-                  "agent_config": _jsonable(asdict(agent.config))}
-    result.update(run_id=spec.run_id, spec=asdict(spec), env_spec=_env_spec_json(env),
-                  provenance=provenance(dev))
+                  "agent_config": _config_json(agent.config)}
+    result.update(run_id=spec.run_id, spec=json.loads(spec.to_json()),
+                  env_spec=_env_spec_json(env), provenance=provenance(dev))
+    if spec.isolation != "none":
+        result["provenance"]["agent_process"] = (
+            f"sandboxed, Landlock ABI {agent.landlock}" if agent.landlock
+            else "own process, files not restricted (no Landlock)")
     env.close()
     run_dir.mkdir(parents=True, exist_ok=True)
     tmp = run_dir / (RESULT + ".tmp")
@@ -79,12 +91,25 @@ def run_one(spec: RunSpec, work_dir: str, device: str = "auto", progress: bool =
     return result
 
 
+def _make_agent(adapter, spec: RunSpec, env: gym.Env, device: str, protected: list[str],
+                run_dir: Path):
+    """The adapter's agent in this process, or behind a :class:`SandboxedAgent` (seeded with
+    :func:`agent_seed`, its log in ``run_dir/agent.log``)."""
+    if spec.isolation == "none":
+        return adapter.make_agent(env.observation_space, env.action_space, seed=spec.seed,
+                                  device=device, overrides=dict(spec.overrides))
+    return SandboxedAgent(spec.agent, env.observation_space, env.action_space,
+                          seed=agent_seed(spec.seed), device=device,
+                          overrides=dict(spec.overrides), denied=protected,
+                          log_path=run_dir / "agent.log")
+
+
 def _result_of(path: Path, spec: RunSpec) -> dict | None:
     """The finished result at ``path`` if it is this spec's and whole; otherwise it is moved
     aside (``result.json.rejected``) and the run is done again."""
     try:
         result = json.loads(path.read_text())
-        if result["run_id"] == spec.run_id and result["spec"] == asdict(spec) \
+        if result["run_id"] == spec.run_id and RunSpec(**result["spec"]) == spec \
                 and result["eval_points"]:
             return result
     except (ValueError, KeyError, TypeError):
@@ -103,12 +128,17 @@ def _evaluate_planner(adapter, spec: RunSpec, env: gym.Env) -> dict:
     point = evaluate(planner, env, spec.seed, spec.eval_episodes, step=0)
     return {"eval_points": [point], "train_episodes": [], "resumed_from": None,
             "wall_time_s": time.perf_counter() - started,
-            "agent_config": _jsonable(asdict(planner.config)),
+            "agent_config": _config_json(planner.config),
             "run_stats": planner.timing() if hasattr(planner, "timing") else {}}
 
 
 def _jsonable(value):
     return json.loads(json.dumps(value, default=repr))
+
+
+def _config_json(config) -> dict:
+    """An agent's config (a dataclass, or already a dict: the sandbox's) as JSON data."""
+    return _jsonable(config if isinstance(config, dict) else asdict(config))
 
 
 def _env_spec_json(env: gym.Env) -> str:
@@ -140,7 +170,10 @@ def run_sweep(specs: list[RunSpec], store: Store, work_dir: str | os.PathLike,
     todo, unique = [], list({s.run_id: s for s in specs}.values())  # de-duplicated, order kept
     for spec in unique:
         (report.skipped if store.status(spec.run_id) == "finished" else todo).append(spec)
-    preflight(todo)
+    work_dir = str(Path(work_dir).resolve())
+    db = str(store.path.resolve())
+    protected = (db, *(db + suffix for suffix in ("-wal", "-shm", "-journal")))
+    preflight(todo, [work_dir, *protected])
     store.submit(unique, label)         # finished runs are filed under this label too
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     claimed, elsewhere = store.claim([s.run_id for s in todo], owner, LEASE_S)
@@ -154,10 +187,9 @@ def run_sweep(specs: list[RunSpec], store: Store, work_dir: str | os.PathLike,
     report.skipped += [s for s in ours if s.run_id in done]   # finished by another command
     todo = [s for s in ours if s.run_id not in done]           # since the status check
     todo_ids = [s.run_id for s in todo]
-    work_dir = str(Path(work_dir).resolve())
     with _heartbeat(store.path, owner):
-        results = (_run_ray(todo, work_dir, device, address) if backend == "ray"
-                   else _run_local(todo, work_dir, device, workers))
+        results = (_run_ray(todo, work_dir, device, address, protected) if backend == "ray"
+                   else _run_local(todo, work_dir, device, workers, protected))
         try:
             with tqdm(total=len(todo), desc="runs", unit="run", disable=not todo) as bar:
                 for run_id, result in results:
@@ -174,10 +206,11 @@ def _record(store: Store, report: SweepReport, run_id: str, result, work_dir: st
     """Record one run; a store that cannot be written (a full disk, a lost file) stops the
     sweep with :class:`StoreError`: the runs keep their ``result.json`` and checkpoints, and
     the next command records or resumes them."""
-    if isinstance(result, BaseException):
-        report.failed[run_id] = f"{type(result).__name__}: {result}"
-        return
     try:
+        if isinstance(result, BaseException):
+            report.failed[run_id] = f"{type(result).__name__}: {result}"
+            store.record_failure(run_id, report.failed[run_id])
+            return
         store.record(result)
     except sqlite3.OperationalError as error:
         raise StoreError(
@@ -226,24 +259,31 @@ class _heartbeat:
         self.thread.join()
 
 
-def preflight(specs: list[RunSpec]) -> None:
-    """Build each distinct (agent, env, overrides) once in this process before any run starts,
-    so an unknown agent, a module without ``make_agent``, an unknown or mistyped override or
+def preflight(specs: list[RunSpec], protected: list[str] = ()) -> None:
+    """Build each distinct (agent, env, overrides, isolation) once before any run starts, so
+    an unknown agent, a module without ``make_agent``, an unknown or mistyped override or
     unsupported spaces (``ValueError`` / ``TypeError``) fail at once with one clear
-    ``ValueError`` instead of in every worker. Any other error is left to the run itself, which
-    reports it without stopping the others."""
-    for agent, env_id, overrides in dict.fromkeys(
-            (s.agent, s.env_id, json.dumps(s.overrides, sort_keys=True)) for s in specs):
-        adapter = load_adapter(agent)
-        env = gym.make(env_id)
+    ``ValueError`` instead of in every worker. A sandboxed agent is built in its own process
+    (``protected`` as in :func:`run_one`), never imported here. Any other error is left to the
+    run itself, which reports it without stopping the others."""
+    for spec in {(s.agent, s.env_id, json.dumps(s.overrides, sort_keys=True), s.isolation): s
+                 for s in specs}.values():
+        env = gym.make(spec.env_id)
         try:
+            if spec.isolation != "none":
+                with tempfile.TemporaryDirectory() as scratch:
+                    _make_agent(None, spec, env, "cpu", list(protected), Path(scratch)).close()
+                continue
+            adapter = load_adapter(spec.agent)
             if hasattr(adapter, "make_planner"):
-                adapter.make_planner(env, seed=0, overrides=json.loads(overrides))
+                adapter.make_planner(env, seed=0, overrides=dict(spec.overrides))
             else:
                 adapter.make_agent(env.observation_space, env.action_space, seed=0, device="cpu",
-                                   overrides=json.loads(overrides))
+                                   overrides=dict(spec.overrides))
         except (ValueError, TypeError) as error:
-            raise ValueError(f"{agent} on {env_id} with overrides {overrides}: {error}") from None
+            overrides = json.dumps(spec.overrides, sort_keys=True)
+            raise ValueError(f"{spec.agent} on {spec.env_id} with overrides {overrides}: "
+                             f"{error}") from None
         except Exception:  # noqa: BLE001  (not bad input: the run reports it)
             pass
         finally:
@@ -272,13 +312,13 @@ def _die_with_driver(driver: int) -> None:
         os._exit(1)
 
 
-def _run_local(specs, work_dir, device, workers):
+def _run_local(specs, work_dir, device, workers, protected):
     workers = max(1, min(workers or os.cpu_count() or 1, len(specs) or 1))
     context = multiprocessing.get_context("spawn")
     pool = cf.ProcessPoolExecutor(workers, mp_context=context, initializer=_die_with_driver,
                                   initargs=(os.getpid(),))
     try:
-        futures = {pool.submit(run_one, s, work_dir, device, workers == 1): s.run_id
+        futures = {pool.submit(run_one, s, work_dir, device, workers == 1, protected): s.run_id
                    for s in specs}
         for future in cf.as_completed(futures):
             yield futures[future], future.exception() or future.result()
@@ -291,14 +331,14 @@ def _run_local(specs, work_dir, device, workers):
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _run_ray(specs, work_dir, device, address):
+def _run_ray(specs, work_dir, device, address, protected):
     import ray
 
     started_here = not ray.is_initialized()
     if started_here:
         ray.init(address=address, include_dashboard=False, log_to_driver=False)
     remote = ray.remote(num_cpus=1, max_retries=0)(run_one)
-    ids = {remote.remote(s, work_dir, device): s.run_id for s in specs}
+    ids = {remote.remote(s, work_dir, device, False, protected): s.run_id for s in specs}
     pending = list(ids)
     try:
         while pending:

@@ -20,6 +20,9 @@ from pathlib import Path
 from types import ModuleType
 
 
+ISOLATION = ("none", "process")
+
+
 @dataclass(frozen=True)
 class RunSpec:
     agent: str                # adapter module, e.g. "baselines.sac" (or "baselines/sac")
@@ -29,13 +32,21 @@ class RunSpec:
     eval_every: int
     eval_episodes: int
     overrides: dict = field(default_factory=dict)   # agent config fields
+    isolation: str = "none"   # "process": the agent in its own sandboxed process (harness/sandbox.py)
 
     def __post_init__(self):
-        object.__setattr__(self, "agent", canonical_agent(self.agent))
+        if self.isolation not in ISOLATION:
+            raise ValueError(f"isolation must be one of {ISOLATION}, got {self.isolation!r}")
+        object.__setattr__(self, "agent", canonical_agent(self.agent))   # found, not imported
         json.dumps(self.overrides)  # overrides must be JSON data (they are hashed)
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+        """Canonical JSON; ``isolation`` only when not the default, so in-process specs keep
+        the ids they had before it existed."""
+        data = asdict(self)
+        if data["isolation"] == "none":
+            del data["isolation"]
+        return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
     @property
     def run_id(self) -> str:

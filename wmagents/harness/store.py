@@ -72,7 +72,7 @@ _ADVICE = {
     "default": "Check the path, the folder's permissions and the free disk space.",
 }
 # columns added after the first release: (table, column, type), added to older stores on open
-ADDED_COLUMNS = (("runs", "run_stats_json", "TEXT"),)
+ADDED_COLUMNS = (("runs", "run_stats_json", "TEXT"), ("runs", "error", "TEXT"))
 
 
 def _dead_here(owner: str) -> bool:
@@ -242,7 +242,7 @@ class Store:
                 "UPDATE runs SET status = 'finished', finished_at = ?, final_return = ?, "
                 "final_success = ?, wall_time_s = ?, device = ?, package_version = ?, "
                 "git_sha = ?, agent_config_json = ?, env_spec_json = ?, provenance_json = ?, "
-                "run_stats_json = ? WHERE run_id = ?",
+                "run_stats_json = ?, error = NULL WHERE run_id = ?",
                 (time.time(), final["mean_return"], final["success_rate"],
                  result["wall_time_s"], prov["device"], prov["package_version"], prov["git_sha"],
                  json.dumps(result["agent_config"]), result["env_spec"], json.dumps(prov),
@@ -260,6 +260,17 @@ class Store:
                 "INSERT INTO train_episodes VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [(result["run_id"], e["episode"], e["step"], e["return"], e["length"],
                   e["terminated"], e["truncated"]) for e in result.get("train_episodes", [])])
+
+    def record_failure(self, run_id: str, error: str) -> None:
+        """Keep why a run stopped (it stays unfinished: the next command retries it)."""
+        self._writable()
+        with self.conn:
+            self.conn.execute("UPDATE runs SET error = ? WHERE run_id = ? AND status != "
+                              "'finished'", (error, run_id))
+
+    def error(self, run_id: str) -> str | None:
+        row = self.conn.execute("SELECT error FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        return row["error"] if row else None
 
     def runs(self, label: str | None = None, status: str | None = "finished") -> list[dict]:
         """Runs filed under ``label`` (any label when None) with ``status`` (any when None)."""
