@@ -76,7 +76,12 @@ def load_suite(name: str) -> Suite:
     path = Path(name) if name.endswith(".json") else SUITES_DIR / f"{name}.json"
     if not path.exists():
         raise ValueError(f"unknown suite {name!r}; available: {available()}")
-    data = json.loads(path.read_text())
+    return suite_from_dict(json.loads(path.read_text()))
+
+
+def suite_from_dict(data: dict) -> Suite:
+    """A suite from its JSON data (a suite file, or a bundle's manifest)."""
+    data = dict(data)
     tasks = tuple(Task(**{**t, "score_range": tuple(t["score_range"]) if t.get("score_range")
                           else None}) for t in data.pop("tasks"))
     return Suite(tasks=tasks, **data)

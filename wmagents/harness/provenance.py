@@ -23,9 +23,23 @@ def git_sha() -> str | None:
     return sha + ("+dirty" if dirty.strip() else "")
 
 
+@cache
+def cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo``), else the platform's processor string."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def provenance(device: str) -> dict:
+    import numpy
     import torch
 
     return {"package_version": importlib.metadata.version("wmenvs"), "git_sha": git_sha(),
             "torch": torch.__version__, "gymnasium": importlib.metadata.version("gymnasium"),
-            "python": platform.python_version(), "host": platform.node(), "device": device}
+            "numpy": numpy.__version__, "python": platform.python_version(),
+            "host": platform.node(), "cpu": cpu_model(), "device": device}
