@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
                   f"checkpoint), {len(report.skipped)} already finished{elsewhere}; "
                   f"{time.perf_counter() - started:.0f} s. Store: {args.db}\n")
             print(render_table(store, suite, specs[0].agent, specs[0].overrides,
-                               [s.run_id for s in specs]))
+                               [s.run_id for s in specs], specs[0].isolation))
     except ValueError as error:
         raise SystemExit(f"python -m leaderboard.evaluate: {error}") from None
     if report.failed:

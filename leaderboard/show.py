@@ -13,8 +13,8 @@ from pathlib import Path
 
 from leaderboard.page import write_page
 from leaderboard.suites import load_suite
-from leaderboard.table import (display_name, markdown, overrides_of, reproduction_markdown,
-                               summarise)
+from leaderboard.table import (display_name, isolation_of, markdown, overrides_of,
+                               reproduction_markdown, summarise)
 from wmagents.harness.spec import canonical_agent
 from wmagents.harness.store import DEFAULT_DB, Store, StoreError
 
@@ -45,8 +45,9 @@ def main(argv: list[str] | None = None) -> None:
                 continue
             if only and name != only.name:
                 continue
-            for run_agent, overrides in sorted({(r["agent"], overrides_of(r)) for r in runs}):
-                title = f"### {label} — {display_name(run_agent, overrides)}"
+            for run_agent, overrides, isolation in sorted(
+                    {(r["agent"], overrides_of(r), isolation_of(r)) for r in runs}):
+                title = f"### {label} — {display_name(run_agent, overrides, isolation)}"
                 try:
                     suite = only or load_suite(name)
                 except ValueError:
@@ -57,7 +58,8 @@ def main(argv: list[str] | None = None) -> None:
                     tables.append(f"{title}\n\n(suite {name} is now v{suite.version}; these "
                                   "runs follow an older protocol)")
                     continue
-                summaries.append(summarise(store, suite, run_agent, overrides))
+                summaries.append(summarise(store, suite, run_agent, overrides,
+                                           isolation=isolation))
                 tables.append(markdown(summaries[-1]))
         page, page_error = None, None
         if summaries:

@@ -22,9 +22,17 @@ def overrides_of(run: dict) -> str:
     return json.dumps(json.loads(run["spec_json"])["overrides"], sort_keys=True)
 
 
-def display_name(agent: str, overrides: str) -> str:
-    """The agent, with its overrides when it has any (``baselines.sac {"lr": 0.001}``)."""
-    return agent if overrides == "{}" else f"{agent} {overrides}"
+def isolation_of(run: dict) -> str:
+    """``process`` (sandboxed, the leaderboard's default) or ``none`` (in the evaluator's
+    process: the harness's own runs, ``--in-process``, and runs from before the sandbox)."""
+    return json.loads(run["spec_json"]).get("isolation", "none")
+
+
+def display_name(agent: str, overrides: str, isolation: str = "process") -> str:
+    """The agent, with its overrides when it has any (``baselines.sac {"lr": 0.001}``), marked
+    ``(in-process)`` when it did not run sandboxed."""
+    name = agent if overrides == "{}" else f"{agent} {overrides}"
+    return name if isolation == "process" else f"{name} (in-process)"
 
 
 @dataclass
@@ -35,13 +43,14 @@ class Summary:
     suite: Suite
     agent: str
     overrides: str = "{}"
+    isolation: str = "process"
     returns: dict[str, list[float]] = field(default_factory=dict)
     run_ids: dict[str, list[str]] = field(default_factory=dict)
     wall_time_s: float = 0.0
 
     @property
     def name(self) -> str:
-        return display_name(self.agent, self.overrides)
+        return display_name(self.agent, self.overrides, self.isolation)
 
     def normalised(self) -> dict[str, list[float]]:
         """Normalised final scores of the tasks that have a score range and finished runs."""
@@ -56,12 +65,13 @@ class Summary:
 
 
 def summarise(store: Store, suite: Suite, agent: str, overrides: str = "{}",
-              run_ids: list[str] | None = None) -> Summary:
-    """The finished runs of ``agent`` with ``overrides`` on ``suite`` in ``store`` (only
-    ``run_ids`` when given)."""
-    summary = Summary(suite, agent, overrides)
+              run_ids: list[str] | None = None, isolation: str = "process") -> Summary:
+    """The finished runs of ``agent`` with ``overrides`` and ``isolation`` on ``suite`` in
+    ``store`` (only ``run_ids`` when given)."""
+    summary = Summary(suite, agent, overrides, isolation)
     for run in store.runs(label=suite.label):
         if run["agent"] == agent and overrides_of(run) == overrides \
+                and isolation_of(run) == isolation \
                 and (run_ids is None or run["run_id"] in run_ids):
             summary.returns.setdefault(run["env_id"], []).append(run["final_return"])
             summary.run_ids.setdefault(run["env_id"], []).append(run["run_id"])
@@ -118,10 +128,11 @@ def reproduction_markdown(store: Store, label: str) -> str:
 
 
 def render_table(store: Store, suite: Suite, agent: str, overrides: dict,
-                 run_ids: list[str] | None = None) -> str:
+                 run_ids: list[str] | None = None, isolation: str = "process") -> str:
     """Markdown table of the finished runs of ``agent`` with ``overrides`` on ``suite`` in
     ``store`` (only ``run_ids`` when given)."""
-    return markdown(summarise(store, suite, agent, json.dumps(overrides, sort_keys=True), run_ids))
+    return markdown(summarise(store, suite, agent, json.dumps(overrides, sort_keys=True), run_ids,
+                              isolation))
 
 
 def markdown(summary: Summary) -> str:

@@ -88,7 +88,7 @@ def test_evaluate_then_show(tmp_path, capsys):
     page = (tmp_path / "leaderboard.html").read_text()
     assert f"Page with plots (what this command printed): {tmp_path / 'leaderboard.html'}" in shown
     assert "<h2>tiny@v1</h2>" in page and "<td>wmenvs/GridWorld-v0</td><td>3</td>" in page
-    assert page.count('src="data:image/png;base64,') == 2      # IQM plot and curves
+    assert page.count('src="data:image/png;base64,') == 3      # aggregate, profiles, curves
     iqm = next(line for line in shown.splitlines() if line.startswith("IQM"))
     assert html.escape(iqm) in page
     with pytest.raises(SystemExit, match="no results store"):

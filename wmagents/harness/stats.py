@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 from rliable import library as rly
@@ -38,19 +39,26 @@ def score_matrix(groups: Mapping[str, Sequence[float]]) -> np.ndarray:
     return np.stack([a[:n] for a in arrays], axis=1)
 
 
-def _seeded_estimates(score_dict: dict, func: Callable, confidence: float, seed: int):
-    """``rly.get_interval_estimates`` with reproducible resamples. rliable 1.2 draws them with
-    ``np.random.choice`` (numpy's global RNG; its ``random_state`` argument only seeds arch,
-    which it then bypasses), so the global RNG is seeded for the call and restored after."""
+@contextmanager
+def _seeded(seed: int):
+    """Reproducible rliable resamples. rliable 1.2 draws them with ``np.random.choice``
+    (numpy's global RNG; its ``random_state`` argument only seeds arch, which it then
+    bypasses), so the global RNG is seeded for the call and restored after."""
     saved = np.random.get_state()
     np.random.seed(seed)
     try:
         with warnings.catch_warnings():     # arch's notice about RandomState
             warnings.simplefilter("ignore", FutureWarning)
-            return rly.get_interval_estimates(score_dict, func, reps=REPS,
-                                              confidence_interval_size=confidence)
+            yield
     finally:
         np.random.set_state(saved)
+
+
+def _seeded_estimates(score_dict: dict, func: Callable, confidence: float, seed: int):
+    """``rly.get_interval_estimates`` with reproducible resamples."""
+    with _seeded(seed):
+        return rly.get_interval_estimates(score_dict, func, reps=REPS,
+                                          confidence_interval_size=confidence)
 
 
 def interval_estimates(scores: np.ndarray, func: Callable[[np.ndarray], np.ndarray],
@@ -95,6 +103,16 @@ def probability_of_improvement(x: Mapping[str, Sequence[float]],
                                           0.95, seed)
     point, (low, high) = np.ravel(points["xy"])[0], np.ravel(intervals["xy"])
     return float(point), float(low), float(high)
+
+
+def performance_profiles(groups: Mapping[str, Mapping[str, Sequence[float]]],
+                         taus: np.ndarray, seed: int = 0) -> tuple[dict, dict]:
+    """rliable's performance profiles: per agent (``groups[agent]`` = normalised scores per
+    task) the fraction of runs scoring above each tau, with stratified-bootstrap 95 % bands.
+    Returns ``(profiles, bands)`` as :func:`rliable.library.create_performance_profile`."""
+    with _seeded(seed):
+        return rly.create_performance_profile({a: score_matrix(g) for a, g in groups.items()},
+                                              taus, reps=REPS)
 
 
 def format_interval(point: float, low: float, high: float, digits: int = 1) -> str:
