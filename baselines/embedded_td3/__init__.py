@@ -1,0 +1,5 @@
+"""Baseline adapter: embedded_td3 with the paper's defaults (see README.md)."""
+
+from wmagents.agents.embedded_td3 import make_agent
+
+__all__ = ["make_agent"]
