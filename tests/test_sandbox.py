@@ -114,6 +114,8 @@ def test_the_agent_sees_neither_the_run_seed_nor_the_stores_path(tmp_path, monke
     assert agent.config["seed_seen"] == agent_seed(7) != 7
     assert not any(str(tmp_path) in value for value in agent.config["environ"].values())
     assert not any(key.startswith("WMAGENTS") for key in agent.config["environ"])
+    import wmagents                     # the agent runs the evaluator's own copy of the code
+    assert agent.config["wmagents"] == str(Path(wmagents.__file__).resolve())
 
 
 @pytest.mark.parametrize("attempt, message", [

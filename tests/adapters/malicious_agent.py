@@ -84,7 +84,8 @@ class Malicious:
         self.action_space, self.attempt = action_space, overrides.get("attempt")
         self.target, self.observed, self.acts = overrides.get("target"), 0, 0
         self.action_space.seed(seed)
-        self.config = {"seed_seen": seed, "environ": dict(os.environ), "attempt": self.attempt}
+        self.config = {"seed_seen": seed, "environ": dict(os.environ), "attempt": self.attempt,
+                       "wmagents": os.path.realpath(importlib.import_module("wmagents").__file__)}
 
     def reset(self, explore):
         return None

@@ -75,6 +75,18 @@ def _package_dir(name: str) -> str | None:
     return locations[0] if locations else spec.origin
 
 
+def _agent_packages(private: str) -> str:
+    """A folder in ``private`` with links to this process's ``wmagents`` and ``baselines``:
+    the agent process imports the evaluator's own copies (not whatever another editable
+    install points at), and nothing else of the source tree is on its path."""
+    folder = Path(private) / "packages"
+    folder.mkdir()
+    for name in ("wmagents", "baselines"):
+        if (target := _package_dir(name)) is not None:
+            (folder / name).symlink_to(target, target_is_directory=True)
+    return str(folder)
+
+
 def file_policy(agent: str, denied: list[str], private: str) -> dict[str, list[str]]:
     """Landlock allow-lists for ``agent``: read the Python installation, the system libraries
     and the agent packages, except the simulators and ``denied``; write ``private``."""
@@ -120,7 +132,8 @@ class SandboxedAgent:
         to_child, self._to_child = os.pipe()
         self._from_child, from_child = os.pipe()
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.private,
-               "TMPDIR": self.private, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+               "TMPDIR": self.private, "PYTHONPATH": _agent_packages(self.private),
+               "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                **{k: os.environ[k] for k in ("LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES")
                   if k in os.environ}}
         with open(self.log_path, "ab") as log:
