@@ -50,8 +50,9 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def run_record(store: Store, run_id: str) -> dict:
-    (row,) = [r for r in store.runs(status=None) if r["run_id"] == run_id]
+def run_record(store: Store, row: dict) -> dict:
+    """One run of the bundle: its ``runs`` row with its curve and training returns."""
+    run_id = row["run_id"]
     return {"run_id": run_id, "spec": json.loads(row["spec_json"]), "status": row["status"],
             "final_return": row["final_return"], "curve": store.curve(run_id),
             "train_returns": store.train_returns(run_id),
@@ -74,9 +75,10 @@ def export(store: Store, suite: Suite, specs: list[RunSpec], out: Path) -> Path:
     for name, path in files.items():
         (out / "agent" / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, out / "agent" / name)
+    rows = {r["run_id"]: r for r in store.runs(status=None)}
     for spec in specs:
         (out / "runs" / f"{spec.run_id}.json").write_text(
-            json.dumps(run_record(store, spec.run_id), indent=1))
+            json.dumps(run_record(store, rows[spec.run_id]), indent=1))
     manifest = {"bundle_version": BUNDLE_VERSION, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                                                            time.gmtime()),
                 "suite": dataclasses.asdict(suite), "agent": specs[0].agent,

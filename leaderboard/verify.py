@@ -109,10 +109,11 @@ def main(argv: list[str] | None = None) -> int:
                                                 rerun_provenance[spec.run_id])
                 task = suite.task(spec.env_id)
                 width = (task.score_range[1] - task.score_range[0]) if task.score_range else None
-                word, _ = verdict(record["curve"], store.curve(spec.run_id), not differences,
-                                  args.tolerance, width)
+                rerun_curve = store.curve(spec.run_id)
+                word, _ = verdict(record["curve"], rerun_curve, not differences, args.tolerance,
+                                  width)
                 failed += word == "DIFFERS"
-                rerun = store.curve(spec.run_id)[-1]["mean_return"]
+                rerun = rerun_curve[-1]["mean_return"]
                 lines.append(f"| {spec.run_id} | {spec.env_id} | {spec.seed} | "
                              f"{record['final_return']:.2f} | {rerun:.2f} | "
                              f"{'same' if not differences else 'differs: ' + ', '.join(differences)}"

@@ -70,6 +70,15 @@ class Agent(Protocol):
 
 
 
+def config_json(config) -> dict:
+    """An agent's config (a dataclass, or a dict) as JSON data (other values as their repr):
+    what the store keeps with every run."""
+    import json
+
+    data = dataclasses.asdict(config) if dataclasses.is_dataclass(config) else config
+    return json.loads(json.dumps(data, default=repr))
+
+
 def make_config(config_cls, overrides: dict | None = None):
     """``config_cls`` with ``overrides`` applied. Unknown names and values of the wrong type
     raise ValueError naming the field (``SACConfig.hidden: expected a list of ints ...``).

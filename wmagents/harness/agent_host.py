@@ -11,15 +11,14 @@ are JSON headers, ``.npy`` actions and opaque checkpoint bytes, never pickles.
 from __future__ import annotations
 
 import io
-import json
 import os
 import pickle
 import sys
 import traceback
-from dataclasses import asdict, is_dataclass
 
 import numpy as np
 
+from wmagents.api import config_json
 from wmagents.harness import landlock
 from wmagents.harness.pipe import read_message, write_message
 
@@ -45,9 +44,7 @@ class Host:
         torch.manual_seed(seed)
         self.agent = load_adapter(agent).make_agent(observation_space, action_space, seed=seed,
                                                     device=device, overrides=overrides)
-        config = self.agent.config
-        config = asdict(config) if is_dataclass(config) else config
-        return {"config": json.loads(json.dumps(config, default=repr)), "landlock": abi}, b""
+        return {"config": config_json(self.agent.config), "landlock": abi}, b""
 
     def reset(self, explore):
         self.states = {t: s for t, s in self.states.items() if s[0] != explore}

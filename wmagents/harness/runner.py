@@ -28,13 +28,14 @@ import tempfile
 import threading
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import gymnasium as gym
 from tqdm import tqdm
 
 import wmenvs  # noqa: F401  (registers the wmenvs IDs in worker processes)
+from wmagents.api import config_json
 from wmagents.harness.loop import LoopConfig, evaluate, train
 from wmagents.harness.provenance import provenance
 from wmagents.harness.sandbox import SandboxedAgent, agent_seed
@@ -76,7 +77,7 @@ def run_one(spec: RunSpec, work_dir: str, device: str = "auto", progress: bool =
                 agent.close()
         result = {"eval_points": out.eval_points, "train_episodes": out.train_episodes,
                   "wall_time_s": out.wall_time_s, "resumed_from": out.resumed_from,
-                  "agent_config": _config_json(agent.config)}
+                  "agent_config": config_json(agent.config)}
     result.update(run_id=spec.run_id, spec=json.loads(spec.to_json()),
                   env_spec=_env_spec_json(env), provenance=provenance(dev))
     if spec.isolation != "none":
@@ -128,24 +129,15 @@ def _evaluate_planner(adapter, spec: RunSpec, env: gym.Env) -> dict:
     point = evaluate(planner, env, spec.seed, spec.eval_episodes, step=0)
     return {"eval_points": [point], "train_episodes": [], "resumed_from": None,
             "wall_time_s": time.perf_counter() - started,
-            "agent_config": _config_json(planner.config),
+            "agent_config": config_json(planner.config),
             "run_stats": planner.timing() if hasattr(planner, "timing") else {}}
-
-
-def _jsonable(value):
-    return json.loads(json.dumps(value, default=repr))
-
-
-def _config_json(config) -> dict:
-    """An agent's config (a dataclass, or already a dict: the sandbox's) as JSON data."""
-    return _jsonable(config if isinstance(config, dict) else asdict(config))
 
 
 def _env_spec_json(env: gym.Env) -> str:
     try:
         return env.spec.to_json()
     except (ValueError, TypeError):  # kwargs that JSON cannot hold
-        return json.dumps(_jsonable(asdict(env.spec)))
+        return json.dumps(config_json(env.spec))
 
 
 @dataclass
