@@ -3,7 +3,7 @@
 core's measured matmul throughput they reach.
 
     python benchmarks/bench_agents.py [--agents dreamer:dreamerv2 vsg:vsg ...] [--repeats 3]
-        [--device cpu|cuda|both] [--smoke] [--write]
+        [--device cpu|cuda|both] [--precision fp32|bf16|both] [--smoke] [--write]
 
 Each cell runs in a fresh process (``torch.set_num_threads(1)`` on CPU): build the agent with
 the row's paper overrides, fill its replay with random transitions of 100-step episodes on
@@ -11,7 +11,9 @@ the row's spaces, run one warm-up update, then ``--repeats`` timed updates (medi
 acting steps (``explore=False``: the policy, or the planner). FLOPs come from
 ``torch.utils.flop_counter.FlopCounterMode`` over one more update (matmuls and convolutions,
 forward and backward); "of peak" divides the update's FLOP/s by this core's fp32 matmul
-throughput (a 2048 x 2048 x 2048 product, same thread count). ``--smoke`` applies each row's
+throughput (a 2048 x 2048 x 2048 product, same thread count) in the row's precision: ``bf16``
+rows (only agents with a ``bf16`` setting: PlaNet, Dreamer, VSG) run with ``bf16=True`` and are
+compared with a bf16 product. ``--smoke`` applies each row's
 smoke overrides from the agent table (seconds; it checks the script, its numbers mean nothing).
 ``--write`` replaces the "Agents" section of RESULTS.md.
 """
@@ -144,7 +146,17 @@ def matmul_peak_gflops(dtype_name: str = "float32", size: int = 2048) -> float:
     return 3 * 2 * size ** 3 / (time.perf_counter() - start) / 1e9
 
 
-def measure(case: str, device: str, repeats: int, smoke: bool) -> dict:
+def supports_bf16(case: str) -> bool:
+    import dataclasses
+
+    import wmagents.agents as table
+
+    module = table.get_agent(CASES[case][0]).load()
+    configs = [v for v in vars(module).values() if dataclasses.is_dataclass(v)]
+    return any("bf16" in {f.name for f in dataclasses.fields(c)} for c in configs)
+
+
+def measure(case: str, device: str, precision: str, repeats: int, smoke: bool) -> dict:
     import torch
 
     import wmagents.agents as table
@@ -157,6 +169,8 @@ def measure(case: str, device: str, repeats: int, smoke: bool) -> dict:
     if smoke:     # the preset's own settings win (SVSG's Gaussian latents over smoke's classes)
         preset = getattr(entry.load(), "PRESETS", {}).get(overrides.get("preset"), {})
         overrides = {**{k: v for k, v in entry.smoke.items() if k not in preset}, **overrides}
+    if precision == "bf16":
+        overrides = {**overrides, "bf16": True}
     baseline_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     agent = entry.load().make_agent(observation_space, action_space, seed=0, device=device,
                                     overrides=overrides)
@@ -188,11 +202,12 @@ def measure(case: str, device: str, repeats: int, smoke: bool) -> dict:
     seconds = statistics.median(times)
     return {"update_s": seconds, "act_s": statistics.median(act_times), "flops": flops,
             "gflops_per_s": flops / seconds / 1e9, "peak_mb": peak,
-            "machine_gflops": matmul_peak_gflops() if device == "cpu" else float("nan")}
+            "machine_gflops": (matmul_peak_gflops({"fp32": "float32", "bf16": "bfloat16"}[precision])
+                               if device == "cpu" else float("nan"))}
 
 
-def run_cell(case: str, device: str, repeats: int, smoke: bool) -> dict:
-    command = [sys.executable, __file__, "--worker", case, device, str(repeats)]
+def run_cell(case: str, device: str, precision: str, repeats: int, smoke: bool) -> dict:
+    command = [sys.executable, __file__, "--worker", case, device, precision, str(repeats)]
     if smoke:
         command.append("--smoke")
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -204,32 +219,37 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--agents", nargs="*", default=list(CASES), choices=list(CASES))
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda", "both"))
+    parser.add_argument("--precision", default="fp32", choices=("fp32", "bf16", "both"),
+                        help="bf16 rows only for agents with a bf16 setting")
     parser.add_argument("--smoke", action="store_true", help="tiny agents: checks the script")
     parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
-    parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        case, device, repeats = args.worker
-        print(json.dumps(measure(case, device, int(repeats), args.smoke)))
+        case, device, precision, repeats = args.worker
+        print(json.dumps(measure(case, device, precision, int(repeats), args.smoke)))
         return
     from tqdm import tqdm
 
     devices = ["cpu", "cuda"] if args.device == "both" else [args.device]
-    rows = ["| agent | one update is | device | update (s) | act (s) | GFLOP / update | "
-            "GFLOP/s | of fp32 matmul peak | peak memory (MB) |",
-            "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for case in tqdm(args.agents, desc="agents"):
-        for device in devices:
-            r = run_cell(case, device, args.repeats, args.smoke)
-            share = (f"{r['gflops_per_s'] / r['machine_gflops']:.0%}"
-                     if r["machine_gflops"] == r["machine_gflops"] else "-")
-            rows.append(f"| {case} | {CASES[case][3]} | {device} | {r['update_s']:.4g} | "
-                        f"{r['act_s']:.3g} | {r['flops'] / 1e9:.3g} | {r['gflops_per_s']:.1f} | "
-                        f"{share} | {r['peak_mb']:.0f} |")
-            print(rows[-1], flush=True)
-    header = (f"`python benchmarks/bench_agents.py --repeats {args.repeats}"
-              f"{' --smoke' if args.smoke else ''}` on {machine()}, one torch thread per "
-              f"process, fp32, paper configurations, median of {args.repeats}. Load average "
+    precisions = ["fp32", "bf16"] if args.precision == "both" else [args.precision]
+    rows = ["| agent | one update is | device | precision | update (s) | act (s) | "
+            "GFLOP / update | GFLOP/s | of matmul peak | peak memory (MB) |",
+            "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    cells = [(case, device, precision) for case in args.agents for device in devices
+             for precision in precisions if precision == "fp32" or supports_bf16(case)]
+    for case, device, precision in tqdm(cells, desc="cells"):
+        r = run_cell(case, device, precision, args.repeats, args.smoke)
+        share = (f"{r['gflops_per_s'] / r['machine_gflops']:.0%}"
+                 if r["machine_gflops"] == r["machine_gflops"] else "-")
+        rows.append(f"| {case} | {CASES[case][3]} | {device} | {precision} | "
+                    f"{r['update_s']:.4g} | {r['act_s']:.3g} | {r['flops'] / 1e9:.3g} | "
+                    f"{r['gflops_per_s']:.1f} | {share} | {r['peak_mb']:.0f} |")
+        print(rows[-1], flush=True)
+    header = (f"`python benchmarks/bench_agents.py --repeats {args.repeats} --precision "
+              f"{args.precision}{' --smoke' if args.smoke else ''}` on {machine()}, one torch "
+              f"thread per process, paper configurations, median of {args.repeats}; \"of matmul "
+              f"peak\": against a 2048^3 product in the row's precision. Load average "
               f"(1/5/15 min) at the start: {load_average()} on {os.cpu_count()} cores. "
               f"Peak memory: the process's RSS growth (CPU) or torch's peak allocation (CUDA).")
     text = "\n".join([SECTION, "", header, "", *rows, ""])

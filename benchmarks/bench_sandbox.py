@@ -27,6 +27,8 @@ import wmenvs  # noqa: E402,F401
 from wmagents.harness.loop import run_episode  # noqa: E402
 from wmagents.harness.sandbox import SandboxedAgent  # noqa: E402
 
+SECTION = "## Agent process boundary"
+
 ENVS = ("wmenvs/GridWorld-v0", "wmenvs/ShapeHerd-v0")
 
 
@@ -68,7 +70,7 @@ def main(argv=None) -> int:
     for _ in range(args.repeats):
         for key in rates:
             rates[key].append(steps_per_second(*key, args.steps, scratch))
-    lines = [f"Machine: {machine()}; load average at the end {load_average()}. "
+    lines = [SECTION, "", f"Machine: {machine()}; load average at the end {load_average()}. "
              f"`python benchmarks/bench_sandbox.py --steps {args.steps} --repeats "
              f"{args.repeats}` (baselines.random, median of the repeats).", "",
              "| env | in process (steps/s) | sandboxed (steps/s) | cost per step (ms) |",
@@ -77,10 +79,10 @@ def main(argv=None) -> int:
         local, remote = (statistics.median(rates[env_id, s]) for s in (False, True))
         lines.append(f"| {env_id} | {local:,.0f} | {remote:,.0f} | "
                      f"{1000 / remote - 1000 / local:.3f} |")
-    text = "\n".join(lines)
+    text = "\n".join(lines) + "\n"
     print(text)
     if args.write:
-        write_section("Agent process boundary", text)
+        write_section(SECTION, text)
     return 0
 
 

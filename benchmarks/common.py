@@ -53,7 +53,10 @@ def median_of(repeats: int, measure, *args, **kwargs) -> float:
 
 
 def write_section(section: str, text: str) -> None:
-    """Replace (or append) the ``section`` heading's block of RESULTS.md (created if absent)."""
+    """Replace (or append) the ``section`` heading's block of RESULTS.md (created if absent);
+    ``text`` starts with that ``## `` heading, so a rerun finds and replaces it."""
+    if not (section.startswith("## ") and text.startswith(section + "\n")):
+        raise ValueError(f"section {section!r} must be a '## ' heading that starts the text")
     if RESULTS.exists():
         content = RESULTS.read_text()
     else:

@@ -16,8 +16,9 @@ Step-valued settings are agent steps at action repeat 2 (the originals count env
 VSG's presets are in :mod:`wmagents.agents.vsg`.
 
 Chunks: an episode uniform among those holding a chunk, a start uniform inside it (the
-originals' samplers). Deviations: fp32 on CPU,
-bf16 autocast on CUDA only with ``bf16=True`` (the originals ran fp16 with loss scaling); with a
+originals' samplers). Deviations: fp32 by default; ``bf16=True`` runs updates and acting
+under bf16 autocast on CPU or CUDA, states and losses in fp32 (the originals ran fp16 with
+loss scaling); with a
 discount head, DreamerV2's d_0 is the head's prediction, not the start's true terminal flag.
 """
 
@@ -34,7 +35,7 @@ from wmagents.api import Transition, make_config
 from wmagents.models.dreamer_behaviour import ActorCritic, clipped_step
 from wmagents.models.dreamer_rssm import DynamicsConfig
 from wmagents.models.dreamer_world_model import DreamerWorldModel
-from wmagents.nn import resolve_device
+from wmagents.nn import bf16_autocast, resolve_device
 from wmagents.replay import ReplayBuffer
 
 
@@ -85,7 +86,7 @@ class DreamerConfig:
     train_steps: int = 1                 # DV2 released code, configs.yaml train_steps 1
     pretrain: int = 100                  # DV2 released code, configs.yaml pretrain 100
     replay_capacity: int = 1_000_000     # our choice: a 1M-decision run fits (DV2: 2e6)
-    bf16: bool = False                   # our choice: bf16 autocast on CUDA (originals: fp16)
+    bf16: bool = False                   # our choice: bf16 autocast, CPU or CUDA (originals: fp16)
 
     def dynamics(self) -> DynamicsConfig:
         return DynamicsConfig(self.deter, self.hidden, self.stoch, self.classes, self.cell,
@@ -141,7 +142,7 @@ class Dreamer:
         return env_action.astype(self.action_space.dtype)
 
     def act(self, obs, state, explore: bool):
-        with torch.no_grad():
+        with torch.no_grad(), bf16_autocast(self.config.bf16, self.device):
             obs_t = torch.as_tensor(np.asarray(obs), device=self.device)[None]
             latent = self.model.filter(state["latent"], state["prev"], obs_t)
             if explore and self.steps < self.config.prefill:
@@ -180,16 +181,14 @@ class Dreamer:
                                  device=self.device)
         reward = torch.as_tensor(batch["reward"], device=self.device)
         terminated = torch.as_tensor(batch["terminated"], device=self.device)
-        autocast = torch.autocast("cuda", torch.bfloat16,
-                                  enabled=c.bf16 and self.device.type == "cuda")
-        with autocast:
+        with bf16_autocast(c.bf16, self.device):
             loss, post, metrics = self.model.loss(obs, action, reward, terminated)
         metrics["model_grad_norm"] = clipped_step(self.model_optimizer, loss, self.model,
                                                   c.grad_clip)
         if self.model.discount is not None:    # the chunk's last step is no start (VSG code)
             post = {k: v[:, :-1] for k, v in post.items()}
         start = {k: v.flatten(0, 1) for k, v in post.items()}
-        with autocast:
+        with bf16_autocast(c.bf16, self.device):
             metrics.update(self.behaviour.update(self.model, start))
         return metrics
 

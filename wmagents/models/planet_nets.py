@@ -91,5 +91,13 @@ def vector_decoder(feature_dim: int, obs_dim: int, hidden: int = 200) -> nn.Modu
 def reward_head(feature_dim: int, hidden: int = 300, layers: int = 3,
                 activation=nn.ReLU) -> nn.Module:
     """One scalar from features, squeezed to ``(...,)``: PlaNet's reward head (3 x 300 ReLU) and
-    Dreamer's reward, discount and value heads (400-unit ELU layers)."""
-    return nn.Sequential(mlp(feature_dim, (hidden,) * layers, 1, activation), nn.Flatten(-2, -1))
+    Dreamer's reward, discount and value heads (400-unit ELU layers); fp32 under bf16 autocast,
+    so returns and losses are summed in full precision."""
+    return nn.Sequential(mlp(feature_dim, (hidden,) * layers, 1, activation), Float32Scalar())
+
+
+class Float32Scalar(nn.Module):
+    """``(..., 1)`` -> ``(...,)`` in fp32 (a no-op cast in fp32 runs)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.squeeze(-1).float()

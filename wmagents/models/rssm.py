@@ -14,7 +14,9 @@ SSM: stochastic only, ``p(s_t | s_{t-1}, a_{t-1})`` and ``q(s_t | p-statistics, 
 RNN: deterministic only; the posterior feeds the observation embedding into the same GRU, and
 (our choice, the paper gives no formula) the "KL" is that of unit-variance Gaussians centred on
 the two states, ``0.5 ||h_q - h_p||^2``, so free nats and overshooting apply unchanged.
-Standard deviations are ``softplus(x) + min_std`` (PlaNet: min std 0.1).
+Standard deviations are ``softplus(x) + min_std`` (PlaNet: min std 0.1). Under bf16 autocast
+(``bf16=True``) the layers run in bf16 but every state leaves them as fp32 (``.float()``, a no-op
+in fp32), so recurrences, samples and KLs keep full precision.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ class _Gaussian(nn.Module):
         self.min_std = sizes.min_std
 
     def forward(self, x: torch.Tensor) -> State:
-        mean, raw = self.net(x).chunk(2, -1)
+        mean, raw = self.net(x).float().chunk(2, -1)     # fp32 under bf16 autocast
         std = F.softplus(raw) + self.min_std
         return {"mean": mean, "std": std, "stoch": mean + std * torch.randn_like(std)}
 
@@ -81,7 +83,7 @@ class RSSM(nn.Module):
                 "mean": z, "std": torch.ones_like(z), "stoch": z}
 
     def prior(self, state: State, action: torch.Tensor) -> State:
-        deter = self.cell(self.inp(torch.cat([state["stoch"], action], -1)), state["deter"])
+        deter = self.cell(self.inp(torch.cat([state["stoch"], action], -1)), state["deter"]).float()
         return {"deter": deter, **self.prior_head(deter)}
 
     def posterior(self, state: State, action: torch.Tensor, embed: torch.Tensor):
@@ -131,10 +133,10 @@ class RNN(nn.Module):
         return {"deter": torch.zeros(batch, self.sizes.deter, device=device)}
 
     def prior(self, state: State, action: torch.Tensor) -> State:
-        return {"deter": self.cell(self.prior_inp(action), state["deter"])}
+        return {"deter": self.cell(self.prior_inp(action), state["deter"]).float()}
 
     def posterior(self, state: State, action: torch.Tensor, embed: torch.Tensor):
-        post = self.cell(self.post_inp(torch.cat([action, embed], -1)), state["deter"])
+        post = self.cell(self.post_inp(torch.cat([action, embed], -1)), state["deter"]).float()
         return self.prior(state, action), {"deter": post}
 
     def features(self, state: State) -> torch.Tensor:

@@ -64,6 +64,14 @@ def resolve_device(name: str = "auto") -> torch.device:
     return device
 
 
+def bf16_autocast(enabled: bool, device: torch.device):
+    """bf16 autocast on ``device`` (CPU or CUDA) when ``enabled``, else a no-op context: matrix
+    products and convolutions in bf16 (1.5x faster PlaNet updates on this AMX CPU, issue 19);
+    models cast states and loss inputs back with ``.float()``, a no-op in fp32, so fp32 runs
+    are unchanged. No fp16, no loss scaling."""
+    return torch.autocast(device.type, torch.bfloat16, enabled=enabled)
+
+
 def obs_tensor(obs, device: torch.device) -> torch.Tensor:
     """One observation as a float32 batch of one on ``device``."""
     return torch.as_tensor(np.asarray(obs, np.float32), device=device)[None]
