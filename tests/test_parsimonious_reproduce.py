@@ -46,3 +46,26 @@ def test_smoke_specs_follow_the_budget_table():
     true = fig4["True dynamics", "Torus"][0]
     assert true.overrides == {"model": "true", "tasks": 30, "world": "Torus"}
     assert true.budget == 30 * 50
+
+
+def test_paper_nets_keep_the_budget_but_take_the_papers_sizes_and_worlds_select_columns(
+        tmp_path, capsys):
+    small = parsimonious.figure4_specs("small", 1)
+    sized = parsimonious.figure4_specs("small", 1, ("GridWorld",), paper_nets=True)
+    assert {world for _, world in sized} == {"GridWorld"}
+    spec, plain = sized["Parsimonious (ours)", "GridWorld"][0], small["Parsimonious (ours)", "GridWorld"][0]
+    assert spec.overrides == {**plain.overrides, "model_hidden": [1200, 1200]}
+    assert spec.run_id != plain.run_id and spec.budget == plain.budget
+    fig3 = parsimonious.figure3_specs("small", 1, paper_nets=True)["VAE", "Torus"][0]
+    assert fig3.overrides["hidden"] == [800, 800] and fig3.overrides["model_hidden"] == [1200, 1200]
+    assert parsimonious.figure3_specs("small", 1)["VAE", "Torus"][0].overrides["hidden"] == [256, 256]
+    args = ["parsimonious", "--budget", "smoke", "--db", str(tmp_path / "db.sqlite"),
+            "--out", str(tmp_path / "out"), "--figure", "4", "--table-only"]
+    assert dispatch(args + ["--paper-nets", "--worlds", "GridWorld"]) == 0
+    out = capsys.readouterr().out
+    assert "| GridWorld (paper) |" in out and "FourRooms" not in out.split("### Figure 4")[1].split("\n-")[0]
+    assert "0 of 4 runs finished" in out and "paper's network sizes" in out
+    assert (tmp_path / "out" / "tables_smoke-paper-nets.md").exists()
+    with pytest.raises(SystemExit):
+        dispatch(args + ["--worlds", "Grid"])
+    assert "unknown --worlds ['Grid']" in capsys.readouterr().err

@@ -1,7 +1,11 @@
 """Saanum & Schulz, *Learning Parsimonious Dynamics for Generalization in RL*: Figures 3 and 4.
 
 ``python -m wmagents.reproduce parsimonious [--figure 3|4] [--budget smoke|small|paper]
-[--seeds N] [--backend local|ray]``
+[--seeds N] [--backend local|ray] [--worlds GridWorld,...] [--paper-nets]``
+
+``--paper-nets`` keeps the budget's episodes and planner but gives SAC and the models the
+paper's network sizes (A.2, A.5: SAC 800-800, models 1200-1200); its runs, tables and plots
+are filed under ``<budget>-paper-nets``. ``--worlds`` runs a subset of the three worlds.
 
 * Figure 3 (policy learning, §4.3): discrete SAC over the latents of the parsimonious model,
   of a beta-VAE, and on raw observations (Baseline), on GridWorld / FourRooms / Torus for
@@ -64,35 +68,49 @@ BUDGETS = {
 }
 
 
-def figure3_specs(budget: str, seeds: int) -> dict[tuple[str, str], list[RunSpec]]:
+def networks(budget: str, paper_nets: bool = False) -> tuple[dict, dict]:
+    """``(SAC overrides, model overrides)`` of ``budget``, with the paper's sizes if asked."""
     preset = BUDGETS[budget]
+    sac, model = dict(preset["sac"]), dict(preset["model"])
+    if paper_nets:
+        sac["hidden"] = BUDGETS["paper"]["sac"]["hidden"]
+        model["model_hidden"] = BUDGETS["paper"]["model"]["model_hidden"]
+    return sac, model
+
+
+def figure3_specs(budget: str, seeds: int, worlds=WORLDS,
+                  paper_nets: bool = False) -> dict[tuple[str, str], list[RunSpec]]:
+    preset = BUDGETS[budget]
+    base_sac, model_nets = networks(budget, paper_nets)
     specs: dict[tuple[str, str], list[RunSpec]] = {}
-    for world in WORLDS:
+    for world in worlds:
         steps = preset["episodes"][world] * POLICY_STEPS
-        sac = dict(preset["sac"])
+        sac = dict(base_sac)
         if world == "FourRooms" and budget != "smoke":
             sac["batch_size"] = 350                      # A.6: 350 in Four Rooms
         for row, model in FIG3_METHODS.items():
             overrides = {**sac, "model": model}
             if model != "none":
-                overrides.update(preset["model"])
+                overrides.update(model_nets)
             specs[row, world] = [RunSpec(SAC_AGENT, f"wmenvs/{world}-v0", seed, steps, steps, 1,
                                          overrides) for seed in range(seeds)]
     return specs
 
 
-def figure4_specs(budget: str, seeds: int) -> dict[tuple[str, str], list[RunSpec]]:
+def figure4_specs(budget: str, seeds: int, worlds=WORLDS,
+                  paper_nets: bool = False) -> dict[tuple[str, str], list[RunSpec]]:
     preset = BUDGETS[budget]
     steps = preset["tasks"] * PLANNING_STEPS
+    model_nets = networks(budget, paper_nets)[1]
     specs: dict[tuple[str, str], list[RunSpec]] = {}
-    for world in WORLDS:
+    for world in worlds:
         for row, model in FIG4_MODELS.items():
             overrides = {**preset["planner"], "model": model, "tasks": preset["tasks"]}
             if model == "true":
                 overrides = {k: v for k, v in overrides.items() if not k.startswith("dynamics")}
                 overrides["world"] = world
             else:
-                overrides["model_hidden"] = preset["model"]["model_hidden"]
+                overrides["model_hidden"] = model_nets["model_hidden"]
             specs[row, world] = [RunSpec(PLANNER_AGENT, f"wmenvs/{world}Planning-v0", seed, steps,
                                          steps, 1, overrides) for seed in range(seeds)]
     return specs
@@ -107,9 +125,9 @@ def mean_or_nan(values: list[float]) -> float:
     return float(np.mean(values)) if values else float("nan")
 
 
-def plot_figure3(curves: dict, path: Path) -> None:
-    fig, axes = new_figure(len(WORLDS), 5, 3.6)
-    for ax, world in zip(axes[0], WORLDS):
+def plot_figure3(curves: dict, path: Path, worlds=WORLDS) -> None:
+    fig, axes = new_figure(len(worlds), 5, 3.6)
+    for ax, world in zip(axes[0], worlds):
         plot_curves(ax, {row: [list(enumerate(run, 1)) for run in curves[row, world]]
                          for row in FIG3_METHODS})
         ax.set(title=world, xlabel="episode", ylabel="training return")
@@ -117,10 +135,10 @@ def plot_figure3(curves: dict, path: Path) -> None:
     save(fig, path)
 
 
-def plot_figure4(cells: dict, per_task: dict, path: Path) -> None:
-    fig, axes = new_figure(len(WORLDS), 5, 3.5, rows=2)
+def plot_figure4(cells: dict, per_task: dict, path: Path, worlds=WORLDS) -> None:
+    fig, axes = new_figure(len(worlds), 5, 3.5, rows=2)
     learnt = [row for row in FIG4_MODELS if row != "True dynamics"]
-    for col, world in enumerate(WORLDS):
+    for col, world in enumerate(worlds):
         means = [mean_or_nan(cells[row, world].ours) for row in learnt]
         stds = [np.std(cells[row, world].ours) if cells[row, world].ours else 0.0 for row in learnt]
         axes[0, col].bar(range(len(learnt)), means, yerr=stds, capsize=4)
@@ -138,8 +156,10 @@ def plot_figure4(cells: dict, per_task: dict, path: Path) -> None:
 
 def run_figure(figure: int, args, store: Store, out: Path) -> tuple[str, bool]:
     """Run (or skip) the figure's specs; the report text and whether every run finished."""
-    specs = (figure3_specs if figure == 3 else figure4_specs)(args.budget, args.seeds)
-    label = f"parsimonious-fig{figure}-{args.budget}"
+    worlds, tag = args.worlds, args.budget + ("-paper-nets" if args.paper_nets else "")
+    specs = (figure3_specs if figure == 3 else figure4_specs)(args.budget, args.seeds, worlds,
+                                                              args.paper_nets)
+    label = f"parsimonious-fig{figure}-{tag}"
     started = time.perf_counter()
     todo = [s for group in specs.values() for s in group]
     report = (SweepReport() if args.table_only else
@@ -154,21 +174,23 @@ def run_figure(figure: int, args, store: Store, out: Path) -> tuple[str, bool]:
     cells = {key: Cell(paper[key[0]], [score(r) for r in runs]) for key, runs in returns.items()}
     run_time = sum(r["wall_time_s"] or 0 for r in store.runs(label=label))
     if figure == 3:
-        episodes = ", ".join(f"{w} {BUDGETS[args.budget]['episodes'][w]}" for w in WORLDS)
+        episodes = ", ".join(f"{w} {BUDGETS[args.budget]['episodes'][w]}" for w in worlds)
         title = f"Figure 3: total training return summed over episodes ({episodes} episodes)"
-        plot_figure3(returns, out / f"figure3_{args.budget}.png")
+        plot_figure3(returns, out / f"figure3_{tag}.png", worlds)
     else:
         title = f"Figure 4: mean planning return over {BUDGETS[args.budget]['tasks']} problems"
-        plot_figure4(cells, returns, out / f"figure4_{args.budget}.png")
-    lines = [comparison_table(title, rows, list(WORLDS), cells), ""]
-    lines += [f"- {world}: ours ranks {ordering(cells, rows, world)}" for world in WORLDS]
+        plot_figure4(cells, returns, out / f"figure4_{tag}.png", worlds)
+    lines = [comparison_table(title, rows, list(worlds), cells), ""]
+    lines += [f"- {world}: ours ranks {ordering(cells, rows, world)}" for world in worlds]
     if figure == 3:
-        best = {w: BUDGETS[args.budget]["episodes"][w] * optimal_return(w) for w in WORLDS}
+        best = {w: BUDGETS[args.budget]["episodes"][w] * optimal_return(w) for w in worlds}
         lines.append("- best possible total: " + ", ".join(f"{w} {v}" for w, v in best.items()))
     finished = sum(len(r) for r in returns.values())
     lines.append(f"- {finished} of {len(todo)} runs finished and tabulated")
-    lines.append(f"- budget {args.budget}, {args.seeds} seed(s); sweep wall time {wall:.0f} s "
-                 f"(this call), summed run time {run_time:.0f} s; plot in {out}")
+    nets = ("the paper's network sizes (SAC 800-800, models 1200-1200)" if args.paper_nets
+            else "the budget's network sizes")
+    lines.append(f"- budget {args.budget} with {nets}, {args.seeds} seed(s); sweep wall time "
+                 f"{wall:.0f} s (this call), summed run time {run_time:.0f} s; plot in {out}")
     lines += [f"- FAILED run {run_id} (left out of the table): {error}"
               for run_id, error in report.failed.items()]
     return "\n".join(lines), not report.failed
@@ -192,8 +214,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="runs/parsimonious", help="folder for plots and tables")
     parser.add_argument("--table-only", action="store_true",
                         help="run nothing: tabulate the runs of these specs already finished")
+    parser.add_argument("--worlds", default=",".join(WORLDS),
+                        help="comma-separated subset of " + ", ".join(WORLDS))
+    parser.add_argument("--paper-nets", action="store_true",
+                        help="the budget's episodes and planner with the paper's network sizes")
     args = parser.parse_args(argv)
     check_common_arguments(parser, args)
+    args.worlds = tuple(args.worlds.split(","))
+    unknown = sorted(set(args.worlds) - set(WORLDS))
+    if unknown:
+        parser.error(f"unknown --worlds {unknown}; choose from {', '.join(WORLDS)}")
     args.seeds = args.seeds or BUDGETS[args.budget]["seeds"]
-    return run_tables(args, args.figure or (3, 4), run_figure, f"tables_{args.budget}.md")
+    tag = args.budget + ("-paper-nets" if args.paper_nets else "")
+    return run_tables(args, args.figure or (3, 4), run_figure, f"tables_{tag}.md")
 
