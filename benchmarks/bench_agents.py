@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import load_average, machine, write_section  # noqa: E402
+from common import load_average, machine, publish  # noqa: E402
 
 SECTION = "## Agents"
 # name -> (agent row, spaces, paper overrides, what one update is)
@@ -252,10 +252,7 @@ def main(argv: list[str] | None = None) -> None:
               f"peak\": against a 2048^3 product in the row's precision. Load average "
               f"(1/5/15 min) at the start: {load_average()} on {os.cpu_count()} cores. "
               f"Peak memory: the process's RSS growth (CPU) or torch's peak allocation (CUDA).")
-    text = "\n".join([SECTION, "", header, "", *rows, ""])
-    print(text)
-    if args.write:
-        write_section(SECTION, text + "\n")
+    publish(SECTION, header, rows, args.write)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import load_average, machine, write_section  # noqa: E402
+from common import load_average, machine, publish  # noqa: E402
 
 SECTION = "## PlaNet beside Kaixhin/PlaNet"
 BATCH, FRAMES, ACTIONS = 50, 51, 6
@@ -179,10 +179,7 @@ def main(argv: list[str] | None = None) -> None:
               f"{args.rounds}` on {machine()}: one torch thread, fresh interleaved processes, "
               f"median; load average at the start {start_load}, at the end {load_average()}. "
               f"\"vs reference\": the reference's time over the row's (above 1: faster).")
-    text = "\n".join([SECTION, "", header, "", *rows, ""])
-    print(text)
-    if args.write:
-        write_section(SECTION, text + "\n")
+    publish(SECTION, header, rows, args.write)
 
 
 if __name__ == "__main__":

@@ -67,3 +67,12 @@ def write_section(section: str, text: str) -> None:
     else:
         content = content.rstrip("\n") + "\n\n" + text
     RESULTS.write_text(content)
+
+
+def publish(section: str, header: str, rows: list[str], write: bool) -> None:
+    """Print the ``section`` (heading, header line, table rows); with ``write``, also put it
+    into RESULTS.md."""
+    text = "\n".join([section, "", header, "", *rows, ""])
+    print(text)
+    if write:
+        write_section(section, text + "\n")
