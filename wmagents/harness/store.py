@@ -94,6 +94,19 @@ class StoreError(ValueError):
     """The results store cannot be opened or used; the message names the file."""
 
 
+def record_spec(record: dict) -> RunSpec:
+    """The spec of an exported run record (:meth:`Store.export_run`); :class:`StoreError`
+    unless it parses and the record's run id is its hash."""
+    try:
+        spec = RunSpec.from_json(json.dumps(record["spec"]))
+    except (TypeError, ValueError) as error:
+        raise StoreError(f"run {record['run_id']} has a bad spec ({error})") from None
+    if spec.run_id != record["run_id"]:
+        raise StoreError(f"run {record['run_id']}'s spec hashes to {spec.run_id}, so the spec "
+                         "or the id was changed")
+    return spec
+
+
 class Store:
     """The SQLite results store. ``read_only=True`` (``leaderboard.show``) never creates,
     migrates or writes the file and works on a read-only file system or a copy without write
@@ -233,7 +246,8 @@ class Store:
             self.conn.execute("DELETE FROM run_claims WHERE owner = ?", (owner,))
 
     def record(self, result: dict) -> None:
-        """Write a finished run (curve, training episodes, final score) atomically."""
+        """Write a finished run (curve, training episodes, final score) atomically;
+        ``finished_at`` is now unless the result carries one (an imported run)."""
         self._writable()
         prov = result["provenance"]
         final = result["eval_points"][-1]
@@ -243,7 +257,8 @@ class Store:
                 "final_success = ?, wall_time_s = ?, device = ?, package_version = ?, "
                 "git_sha = ?, agent_config_json = ?, env_spec_json = ?, provenance_json = ?, "
                 "run_stats_json = ?, error = NULL WHERE run_id = ?",
-                (time.time(), final["mean_return"], final["success_rate"],
+                (result.get("finished_at") or time.time(), final["mean_return"],
+                 final["success_rate"],
                  result["wall_time_s"], prov["device"], prov["package_version"], prov["git_sha"],
                  json.dumps(result["agent_config"]), result["env_spec"], json.dumps(prov),
                  json.dumps(result.get("run_stats", {})), result["run_id"])).rowcount
@@ -260,6 +275,43 @@ class Store:
                 "INSERT INTO train_episodes VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [(result["run_id"], e["episode"], e["step"], e["return"], e["length"],
                   e["terminated"], e["truncated"]) for e in result.get("train_episodes", [])])
+
+    def export_run(self, run_id: str) -> dict:
+        """A finished run as one self-contained record: what :meth:`record` took, plus its
+        spec, labels and finish time (the lines of :mod:`wmagents.harness.archive`)."""
+        row = self.conn.execute("SELECT * FROM runs WHERE run_id = ? AND status = 'finished'",
+                                (run_id,)).fetchone()
+        if row is None:
+            raise KeyError(f"run {run_id} is not finished in {self.path}")
+        labels = [r["label"] for r in self.conn.execute(
+            "SELECT label FROM run_labels WHERE run_id = ? ORDER BY label", (run_id,))]
+        episodes = self.conn.execute("SELECT * FROM train_episodes WHERE run_id = ? "
+                                     "ORDER BY episode", (run_id,))
+        return {"run_id": run_id, "spec": json.loads(row["spec_json"]), "labels": labels,
+                "finished_at": row["finished_at"], "wall_time_s": row["wall_time_s"],
+                "agent_config": json.loads(row["agent_config_json"]),
+                "env_spec": row["env_spec_json"], "provenance": json.loads(row["provenance_json"]),
+                "run_stats": self.run_stats(run_id),
+                "eval_points": [{key: p[key] for key in ("step", "mean_return", "std_return",
+                                                         "returns", "mean_length", "success_rate")}
+                                for p in self.curve(run_id)],
+                "train_episodes": [{"episode": e["episode"], "step": e["step"],
+                                    "return": e["return"], "length": e["length"],
+                                    "terminated": bool(e["terminated"]),
+                                    "truncated": bool(e["truncated"])} for e in episodes]}
+
+    def import_run(self, record: dict, source: str) -> bool:
+        """Add a run exported by :meth:`export_run`, filed under its labels, unless it is
+        finished here (then nothing changes: False). Its run id must be its spec's hash; its
+        provenance stays the training machine's, with ``imported_from: source`` added."""
+        self._writable()
+        spec = record_spec(record)
+        if self.status(spec.run_id) == "finished":
+            return False
+        for label in record["labels"] or [""]:
+            self.submit([spec], label)
+        self.record({**record, "provenance": {**record["provenance"], "imported_from": source}})
+        return True
 
     def record_failure(self, run_id: str, error: str) -> None:
         """Keep why a run stopped (it stays unfinished: the next command retries it)."""
