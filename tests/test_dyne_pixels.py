@@ -12,7 +12,7 @@ from gymnasium import spaces
 from wmagents.agents.embedded_td3 import EmbeddedTD3, EmbeddedTD3Config
 from wmagents.api import Transition
 from wmagents.models.dyne_pixels import (FrameVAE, PixelEmbeddingConfig, SDynE, cyclical_weight,
-                                         stacked)
+                                         release_weight, schedule, stacked, train_pixel_embedding)
 from wmagents.replay import ReplayBuffer
 
 FRAME = spaces.Box(0, 255, (64, 64, 3), np.uint8)
@@ -42,6 +42,38 @@ def test_stacks_repeat_the_first_frame_and_stay_inside_the_episode():
 def test_cyclical_weight_rises_over_half_of_each_of_two_cycles():
     assert [cyclical_weight(u, 100) for u in (0, 12, 25, 40, 50, 62, 75, 99)] == \
         [0.0, 0.48, 1.0, 1.0, 0.0, 0.48, 1.0, 1.0]
+
+
+def test_release_quirks_train_with_the_release_lr_and_kl_sawtooth():
+    # 200 epochs of 78 batches (15,600 updates): epoch e has weight ((e - 1) mod 100) / 100
+    assert [release_weight(u, 15_600, 200) for u in (0, 77, 78, 7_799, 7_800, 15_599)] == \
+        [0.0, 0.0, 0.01, 0.99, 0.0, 0.99]
+    assert max(release_weight(u, 15_600, 200) for u in range(15_600)) == 0.99   # never 1
+    assert [release_weight(u, 78_000, 1_000) for u in (31_121, 31_122)] == [0.98, 1.0]  # epoch 400
+    # the VAE's 50 epochs: one ramp that stops at 0.49; a smaller budget keeps the shape
+    assert release_weight(3_899, 3_900, 50) == release_weight(99, 100, 50) == 0.49
+    quirky = PixelEmbeddingConfig(**{**vars(TINY), "release_quirks": True, "updates": 100})
+    (lr, weight), (fixed_lr, fixed) = schedule(quirky), schedule(quirky.__class__(updates=100))
+    assert (lr, fixed_lr) == (3e-4, 1e-4)
+    assert [weight(u) for u in (0, 49, 50, 99)] == [0.0, 0.98, 0.0, 0.98]    # 2 epochs an update
+    assert [fixed(u) for u in (0, 25, 50)] == [0.0, 1.0, 0.0]
+
+
+def test_release_quirks_change_how_the_embedding_trains():
+    replay = ReplayBuffer(FRAME, ACTION, 40, seed=0)
+    rng = np.random.default_rng(0)
+    for step in range(30):
+        replay.add(Transition(frame(int(rng.integers(255))), rng.uniform(-1, 1, 2).astype(
+            np.float32), 0.0, frame(int(rng.integers(255))), False, step % 10 == 9))
+    losses = []
+    for quirks in (False, True):
+        torch.manual_seed(0)
+        replay.rng = np.random.default_rng(0)
+        config = PixelEmbeddingConfig(**{**vars(TINY), "release_quirks": quirks, "updates": 3,
+                                         "decoder_updates": 2, "batch_size": 4})
+        losses.append(train_pixel_embedding(SDynE(2, config), replay, ACTION,
+                                            torch.device("cpu"))["reconstruction_bce"])
+    assert losses[0] != losses[1]
 
 
 class CertainlyWhite(torch.nn.Module):

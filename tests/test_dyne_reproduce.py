@@ -42,6 +42,10 @@ def test_figure5_specs_pretrain_inside_each_run_on_the_pixel_ids():
     assert set(small) == {(m, "ReacherVertical") for m in dyne.PIXEL_METHODS}
     assert small["Pixel-TD3", "ReacherVertical"][0].overrides == {"batch_size": 32}
     assert small["S-DynE-TD3", "ReacherVertical"][1].overrides["pretrain_steps"] == 20_000
+    release = dyne.figure5_specs("small", 2, release_quirks=True)
+    assert release["SA-DynE-TD3", "ReacherVertical"][0].overrides == {
+        **small["SA-DynE-TD3", "ReacherVertical"][0].overrides, "release_quirks": True}
+    assert release["Pixel-TD3", "ReacherVertical"] == small["Pixel-TD3", "ReacherVertical"]
 
 
 def test_binned_curve_averages_inside_equal_bins():

@@ -14,6 +14,7 @@ a vector and the RL agent runs on those vectors:
 The pretraining steps are on the x-axis (§5.3, decision 6). TD3 settings as the state agents
 (2018 schedule, 400-300, critic action-repeat trick). Deviation: the release filled the stack
 with 3 random, uncounted warm-up steps per reset; here the first frame is repeated.
+``release_quirks=True`` trains the embedding as the release did (lr 3e-4, its KL sawtooth).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class EmbeddedTD3Config(TD3Config):
     embedding_hidden: int = 400             # App. B: 400-unit layers
     state_latent: int = 100                 # App. B: |z_s| = 100
     vae_latent: int = 25                    # released code (main_vae.py): 25 per frame
+    release_quirks: bool = False            # released code: embedding lr 3e-4, KL sawtooth
 
 
 class EmbeddedTD3(Checkpointed):
@@ -71,7 +73,8 @@ class EmbeddedTD3(Checkpointed):
             model="vae" if config.method == "vae" else "s_dyne", k=config.k,
             updates=config.state_updates, decoder_updates=config.decoder_updates,
             width=config.embedding_width, hidden=config.embedding_hidden,
-            state_latent=config.state_latent, vae_latent=config.vae_latent)
+            state_latent=config.state_latent, vae_latent=config.vae_latent,
+            release_quirks=config.release_quirks)
         self.model = make_pixel_embedding(action_space.shape[0], pixel).to(self.device).eval()
         latent = spaces.Box(-np.inf, np.inf, (state_dim(pixel),), np.float32)
         td3 = {f.name: getattr(config, f.name) for f in dataclasses.fields(TD3Config)}

@@ -18,6 +18,10 @@ mean and log-variance. Predictors: ``-> 400 -> 400`` (ReLU), then transposed con
 128, 64, 32 and 3 channels (BatchNorm + ReLU between, sigmoid output: BCE on logits here).
 Adam 1e-4 with amsgrad for every embedding model (decision 1; the release used 3e-4), batch 128;
 15,600 S-DynE and 3,900 VAE updates (the release's 200 and 50 epochs of 78 batches).
+``release_quirks=True`` trains as the release did (spec §7 item 4): Adam 3e-4 for the model and
+its action decoder, and the KL weight ``w = ((epoch - 1) mod 100) / 100`` (1 from epoch 400) of
+its 200 (VAE 50) epochs, two ramps that never reach 1 (the VAE's one ramp stops at 0.49); the
+epochs are spread over ``updates``, so a smaller budget keeps the shape.
 Images are stored as uint8 frames and stacked on the fly (decision 5); a stack at the start of
 an episode repeats its first frame (gymnasium's ``FrameStackObservation(padding_type="reset")``
 behaviour) instead of the release's 3 random warm-up steps per reset. Frames enter the convs
@@ -26,6 +30,7 @@ channels-last (a strided view, not a copy), the faster layout on CPU (issue 19).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,6 +59,11 @@ class PixelEmbeddingConfig:
     decoder_updates: int = 10_000           # released code (action_decoder.py)
     width: int = 32                         # released code: first conv's channels (x2 each)
     hidden: int = 400                       # App. B: 400-unit layers
+    release_quirks: bool = False            # released code: lr 3e-4, KL sawtooth (spec §7.4)
+
+
+RELEASE_LR = 3e-4                           # released code: main_pixels.py, main_vae.py
+RELEASE_EPOCHS = {"s_dyne": 200, "vae": 50}  # released code: epochs of the pixel models
 
 
 class FrameEncoder(nn.Module):
@@ -109,6 +119,21 @@ def cyclical_weight(update: int, total: int, cycles: int = 2) -> float:
     """Liu et al. 2019: within each of ``cycles`` equal cycles, 0 -> 1 over its first half."""
     position = (update % (total / cycles)) / (total / cycles)
     return min(1.0, 2 * position)
+
+
+def release_weight(update: int, total: int, epochs: int) -> float:
+    """The release's KL weight ``((epoch - 1) mod 100) / 100`` below epoch 400, else 1, with
+    its ``epochs`` spread evenly over ``total`` updates (epoch 1 first)."""
+    epoch = 1 + update * epochs // total
+    return ((epoch - 1) % 100) / 100 if epoch < 400 else 1.0
+
+
+def schedule(config: PixelEmbeddingConfig) -> tuple[float, Callable[[int], float]]:
+    """``(learning rate, KL weight of update u)`` of the embedding's training."""
+    if config.release_quirks:
+        epochs = RELEASE_EPOCHS[config.model]
+        return RELEASE_LR, lambda u: release_weight(u, config.updates, epochs)
+    return config.lr, lambda u: cyclical_weight(u, config.updates)
 
 
 class SDynE(nn.Module):
@@ -191,10 +216,11 @@ def train_pixel_embedding(model: nn.Module, replay: ReplayBuffer, action_space: 
     if not len(starts):
         raise ValueError(f"no {k}-step window inside an episode in {replay.transitions} steps")
     model.to(device).train()
-    optimiser = torch.optim.Adam(model.parameters(), lr=config.lr, amsgrad=True)
+    lr, kl_weight = schedule(config)
+    optimiser = torch.optim.Adam(model.parameters(), lr=lr, amsgrad=True)
     for update in range(config.updates):
         slots = starts[replay.rng.integers(0, len(starts), config.batch_size)]
-        weight = cyclical_weight(update, config.updates)
+        weight = kl_weight(update)
         if k:
             chunk = replay.chunks(slots, k)
             actions = torch.as_tensor(normalised(chunk["action"], action_space),
@@ -207,8 +233,7 @@ def train_pixel_embedding(model: nn.Module, replay: ReplayBuffer, action_space: 
         optimizer_step(optimiser, loss)
     metrics = {"reconstruction_bce": bce.item()} if config.updates else {}
     if k:
-        metrics.update(model.action.fit_decoder(config.decoder_updates, config.batch_size,
-                                                config.lr))
+        metrics.update(model.action.fit_decoder(config.decoder_updates, config.batch_size, lr))
     model.requires_grad_(False).eval()
     model.trained.fill_(True)
     return metrics

@@ -177,15 +177,20 @@ def figure4_specs(budget: str, seeds: int, embeddings: dict) -> dict[tuple[str, 
     return specs
 
 
-def figure5_specs(budget: str, seeds: int) -> dict[tuple[str, str], list]:
-    """``{(method, task): run specs}`` of Figure 5 at ``budget`` (pixel IDs)."""
+def figure5_specs(budget: str, seeds: int,
+                  release_quirks: bool = False) -> dict[tuple[str, str], list]:
+    """``{(method, task): run specs}`` of Figure 5 at ``budget`` (pixel IDs); with
+    ``release_quirks`` the embeddings train as the release's (pixel TD3 has none: its runs
+    are the same)."""
     preset = PIXEL_BUDGETS[budget]
+    quirks = {"release_quirks": True} if release_quirks else {}
 
     def agent_and_overrides(name):
         if name is None:
             return "wmagents.agents.pixel_td3", preset["pixel_td3"]
         vae_warm_up = {"random_steps": 10_000} if name == "vae" and budget == "paper" else {}
-        return "wmagents.agents.embedded_td3", {**preset["agent"], "method": name, **vae_warm_up}
+        return "wmagents.agents.embedded_td3", {**preset["agent"], "method": name, **vae_warm_up,
+                                                **quirks}
 
     return {(method, task): [RunSpec(agent, f"wmenvs/{task}Pixels-v0", seed,
                                      preset["steps"][task], preset["every"], preset["episodes"],
@@ -273,8 +278,9 @@ def run_figure5(args, store: Store, out: Path) -> tuple[str, bool]:
     preset = PIXEL_BUDGETS[args.budget]
     paper = {(m, t): values[PIXEL_TASKS.index(t)] for m, values in PIXEL_PAPER.items()
              for t in PIXEL_TASKS}
-    lines, notes, ok = sweep_and_report(args, store, out, "5", figure5_specs(args.budget,
-                                                                           args.seeds),
+    figure = "5-release" if args.release_quirks else "5"
+    specs = figure5_specs(args.budget, args.seeds, args.release_quirks)
+    lines, notes, ok = sweep_and_report(args, store, out, figure, specs,
                                         preset, "SA-DynE-TD3", paper,
                                         PIXEL_BUDGETS["paper"]["steps"],
                                         "env steps (pretraining included)")
@@ -284,6 +290,9 @@ def run_figure5(args, store: Store, out: Path) -> tuple[str, bool]:
                  f"- each embedding run's first {pretrain:,} env steps are uniform random and "
                  "train its embedding (on the x-axis, §5.3); pixel TD3 trains its encoder "
                  "end to end after its random steps"]
+    if args.release_quirks:
+        notes.insert(2, "- embeddings trained as the release's (spec §7 item 4): Adam 3e-4 and "
+                        "the KL sawtooth ((epoch - 1) mod 100) / 100 of its 200 (VAE 50) epochs")
     return "\n".join(lines + [""] + notes), ok
 
 
@@ -300,8 +309,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--figure", action="append", choices=("4", "5"),
                         help="4 (states) and/or 5 (pixels) (repeatable; default both)")
     parser.add_argument("--release-quirks", action="store_true",
-                        help="Figure 4's DynE-TD3 on embeddings built as the release built them "
-                             "(spec §7), to compare with the fixed ones")
+                        help="embeddings built as the release built them (spec §7), to "
+                             "compare with the fixed ones: Figure 4's action embeddings "
+                             "(items 1-3, 5), Figure 5's pixel models (item 4)")
     parser.add_argument("--out", default="runs/dyne", help="folder for the tables and plots")
     args = parser.parse_args(argv)
     check_common_arguments(parser, args)
