@@ -61,6 +61,7 @@ def run_one(spec: RunSpec, work_dir: str, device: str = "auto", progress: bool =
     torch.set_num_threads(1)
     torch.manual_seed(spec.seed)
     dev = str(resolve_device(device))
+    prov = provenance(dev)    # before training: the commit of the code this process runs
     env = gym.make(spec.env_id)
     adapter = load_adapter(spec.agent) if spec.isolation == "none" else None
     if hasattr(adapter, "make_planner"):
@@ -79,7 +80,7 @@ def run_one(spec: RunSpec, work_dir: str, device: str = "auto", progress: bool =
                   "wall_time_s": out.wall_time_s, "resumed_from": out.resumed_from,
                   "agent_config": config_json(agent.config)}
     result.update(run_id=spec.run_id, spec=json.loads(spec.to_json()),
-                  env_spec=_env_spec_json(env), provenance=provenance(dev))
+                  env_spec=_env_spec_json(env), provenance=prov)
     if spec.isolation != "none":
         result["provenance"]["agent_process"] = (
             f"sandboxed, Landlock ABI {agent.landlock}" if agent.landlock
