@@ -14,7 +14,7 @@ def test_agent_benchmark_smoke_prints_a_row_per_agent_and_bf16_rows_where_suppor
     agents = ["sac", "parsimonious_planning", "dreamer:dreamerv1", "vsg:svsg"]
     out = subprocess.run([sys.executable, str(SCRIPT), "--smoke", "--repeats", "1",
                           "--precision", "both", "--agents", *agents], capture_output=True,
-                         text=True, check=True, timeout=600).stdout
+                         text=True, check=True, timeout=850).stdout
     table = out[out.index("## Agents"):]          # the final section (rows also print live)
     rows = [line.split(" | ") for line in table.splitlines()
             if line.startswith("| ") and " cpu " in line]
