@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from wmagents.harness.stats import mean_interval
-from wmagents.harness.store import DEFAULT_DB
+from wmagents.harness.store import DEFAULT_DB, Store, work_dir_for
+
+if TYPE_CHECKING:
+    from wmagents.harness.runner import SweepReport
+    from wmagents.harness.spec import RunSpec
 
 PAPERS = {
     "planet": "wmagents.reproduce.planet",
@@ -39,6 +44,9 @@ def add_common_arguments(parser: argparse.ArgumentParser, default_seeds: int | N
     parser.add_argument("--work-dir", default=None,
                         help="checkpoints and run folders (default: runs/ beside --db)")
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    parser.add_argument("--table-only", action="store_true",
+                        help="train nothing: tabulate the runs of these specs already finished "
+                             "in --db (e.g. imported from a score file, or while a sweep runs)")
 
 
 def check_common_arguments(parser: argparse.ArgumentParser, args) -> None:
@@ -49,13 +57,28 @@ def check_common_arguments(parser: argparse.ArgumentParser, args) -> None:
         parser.error(f"--workers must be >= 1, got {args.workers}")
 
 
+def sweep(args, specs: list[RunSpec], store: Store, label: str) -> SweepReport:
+    """Train the ``specs`` not finished in ``store`` under ``label`` with the shared options
+    (:func:`wmagents.harness.runner.run_sweep`); with ``--table-only``, train nothing."""
+    from wmagents.harness.runner import SweepReport, run_sweep      # imports torch
+
+    if args.table_only:
+        return SweepReport()
+    return run_sweep(specs, store, work_dir_for(args.db, args.work_dir), args.backend,
+                     args.workers, args.address, args.device, label)
+
+
+def finished_line(store: Store, specs: list[RunSpec]) -> str:
+    """The report line that says how many of ``specs`` are finished (and so tabulated)."""
+    done = sum(store.status(s.run_id) == "finished" for s in specs)
+    return f"- {done} of {len(specs)} runs finished and tabulated"
+
+
 def run_tables(args, names, run_one, path) -> int:
     """``run_one(name, args, store, out) -> (text, ok)`` for each table or figure in ``names``
     against one store, each printed as it finishes; all of them written to ``path`` (in
     ``args.out``). Exit code 0 when every run finished."""
     from pathlib import Path
-
-    from wmagents.harness.store import Store
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -34,11 +34,10 @@ from pathlib import Path
 
 from wmagents.harness import plots
 from wmagents.harness.plots import eval_curve, new_figure, save
-from wmagents.harness.runner import run_sweep
 from wmagents.harness.spec import RunSpec
-from wmagents.harness.store import Store, work_dir_for
+from wmagents.harness.store import Store
 from wmagents.reproduce import (Cell, add_common_arguments, check_common_arguments,
-                                comparison_table, run_tables)
+                                comparison_table, finished_line, run_tables, sweep)
 
 TASKS = ("T-Humanoid", "T-Ant", "HalfCheetah", "Walker2d", "Hopper")
 # spec §8: Table 1 (mean +- std over 5 seeds at 2e5 env steps) and where each row comes from
@@ -147,9 +146,8 @@ def table_specs(budget: str, seeds: int) -> dict[tuple[str, str], list[RunSpec]]
 def run_table1(args, store: Store, out: Path) -> tuple[str, bool]:
     specs = table_specs(args.budget, args.seeds)
     tasks = list(dict.fromkeys(task for _, task in specs))
-    report = run_sweep([s for group in specs.values() for s in group], store,
-                       work_dir_for(args.db, args.work_dir), args.backend, args.workers,
-                       args.address, args.device, f"alm-table1-{args.budget}")
+    todo = [s for group in specs.values() for s in group]
+    report = sweep(args, todo, store, f"alm-table1-{args.budget}")
     cells, curves = {}, {}
     for method in PAPER:
         for task in tasks:
@@ -169,6 +167,7 @@ def run_table1(args, store: Store, out: Path) -> tuple[str, bool]:
              "(the paper's rows are the best of a sweep)"]
     notes += [f"- paper row {method}: {source}" for method, source in SOURCES.items()]
     notes += [f"- FAILED run {run_id} (left out): {error}" for run_id, error in report.failed.items()]
+    notes.append(finished_line(store, todo))
     fig, axes = new_figure(len(curves), 3.2, 3)
     for ax, (task, by_method) in zip(axes[0], curves.items()):
         plots.plot_curves(ax, by_method)
@@ -205,6 +204,9 @@ def run_runtime(args, store: Store, out: Path) -> tuple[str, bool]:
 
     from wmagents.nn import resolve_device
 
+    if args.table_only:
+        return ("### ALM runtime: not measured (--table-only; the runtime table is timed "
+                "afresh on each call, not stored)"), True
     device = resolve_device(args.device)
     threads = torch.get_num_threads()
     if device.type == "cpu":

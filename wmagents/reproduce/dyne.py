@@ -42,11 +42,11 @@ from pathlib import Path
 import numpy as np
 
 from wmagents.harness.plots import binned_curve, eval_curve, new_figure, plot_curves, save
-from wmagents.harness.runner import run_sweep
 from wmagents.harness.spec import RunSpec
 from wmagents.harness.stats import bootstrap_ci, mean_interval
 from wmagents.harness.store import Store, work_dir_for
-from wmagents.reproduce import add_common_arguments, check_common_arguments, run_tables
+from wmagents.reproduce import (add_common_arguments, check_common_arguments, finished_line,
+                                run_tables, sweep)
 
 TASKS = ("ReacherVertical", "ReacherTurn", "ReacherPush", "Pusher", "Striker", "Thrower")
 SOURCE = {"ReacherVertical": "ReacherVertical", "ReacherTurn": "ReacherVertical",
@@ -124,15 +124,12 @@ def collect_random_steps(env_id: str, steps: int, seed: int):
     return replay, env.action_space
 
 
-def pretrained_embedding(source: str, k: int, budget: str, folder: Path,
-                         release_quirks: bool = False) -> Path:
-    """The Action DynE of ``source`` (seed 0) at ``budget``, trained once and kept in
-    ``folder`` under a name that hashes its settings; its meta holds the pretraining time.
-    ``release_quirks``: the release's model (spec §7) on k times as many steps (its 100K
-    k-step sequences, §7.5)."""
-    import torch
-
-    from wmagents.models.dyne import ActionDynEConfig, train_action_dyne
+def embedding_settings(source: str, k: int, budget: str, folder: Path,
+                       release_quirks: bool = False):
+    """``(path, config, dataset steps)`` of the Action DynE of ``source`` at ``budget``: its
+    file in ``folder`` is named by a hash of its settings. ``release_quirks``: the release's
+    model (spec §7) on k times as many steps (its 100K k-step sequences, §7.5)."""
+    from wmagents.models.dyne import ActionDynEConfig
 
     preset = BUDGETS[budget]
     config = ActionDynEConfig(k=k, release_quirks=release_quirks, **preset["embedding"])
@@ -141,8 +138,20 @@ def pretrained_embedding(source: str, k: int, budget: str, folder: Path,
     key = json.dumps([source, steps, settings], sort_keys=True, default=list)  # names stay
     # as before the release_quirks option existed, so earlier runs keep their run ids
     path = folder / f"{source}-k{k}-{hashlib.sha256(key.encode()).hexdigest()[:12]}.pt"
+    return path.resolve(), config, steps
+
+
+def pretrained_embedding(source: str, k: int, budget: str, folder: Path,
+                         release_quirks: bool = False) -> Path:
+    """The Action DynE of :func:`embedding_settings` (seed 0), trained once and kept; its
+    meta holds the pretraining time."""
+    import torch
+
+    from wmagents.models.dyne import train_action_dyne
+
+    path, config, steps = embedding_settings(source, k, budget, folder, release_quirks)
     if path.exists():
-        return path.resolve()
+        return path
     folder.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(0)
     start = time.perf_counter()
@@ -154,7 +163,7 @@ def pretrained_embedding(source: str, k: int, budget: str, folder: Path,
                collect_seconds=collected, train_seconds=time.perf_counter() - start - collected,
                threads=torch.get_num_threads(), **metrics)
     partial.replace(path)
-    return path.resolve()
+    return path
 
 
 def figure4_specs(budget: str, seeds: int, embeddings: dict) -> dict[tuple[str, str], list]:
@@ -212,9 +221,8 @@ def sweep_and_report(args, store: Store, out: Path, figure: str, specs: dict, pr
                      x_label: str) -> tuple[list[str], list[str], bool]:
     """Run ``specs``, then the table (a row per task and method: paper value, final return,
     curve mean and the verdict against ``lead``) and the curves of one figure."""
-    report = run_sweep([s for group in specs.values() for s in group], store,
-                       work_dir_for(args.db, args.work_dir), args.backend, args.workers,
-                       args.address, args.device, f"dyne-figure{figure}-{args.budget}")
+    todo = [s for group in specs.values() for s in group]
+    report = sweep(args, todo, store, f"dyne-figure{figure}-{args.budget}")
     methods = list(dict.fromkeys(method for method, _ in specs))
     title = figure.replace("-release", " with the release's embeddings (spec §7)")
     lines = [f"### DynE Figure {title}, budget {args.budget}, {args.seeds} seed(s)", "",
@@ -245,15 +253,22 @@ def sweep_and_report(args, store: Store, out: Path, figure: str, specs: dict, pr
              "release's random-policy return"]
     notes += [f"- FAILED run {run_id} (left out): {error}"
               for run_id, error in report.failed.items()]
+    notes.append(finished_line(store, todo))
     return lines, notes, not report.failed
 
 
 def run_figure4(args, store: Store, out: Path) -> tuple[str, bool]:
     preset = BUDGETS[args.budget]
     folder = work_dir_for(args.db, args.work_dir) / "dyne-embeddings"
-    embeddings = {task: pretrained_embedding(SOURCE[task], K.get(task, 4), args.budget, folder,
-                                             args.release_quirks)
-                  for task in preset["tasks"] if "DynE-TD3" in preset["rows"]}
+    def embedding(task):                   # --table-only: its runs' ids, not its training
+        if args.table_only:
+            return embedding_settings(SOURCE[task], K.get(task, 4), args.budget, folder,
+                                      args.release_quirks)[0]
+        return pretrained_embedding(SOURCE[task], K.get(task, 4), args.budget, folder,
+                                    args.release_quirks)
+
+    embeddings = {task: embedding(task) for task in preset["tasks"]
+                  if "DynE-TD3" in preset["rows"]}
     specs = figure4_specs(args.budget, args.seeds, embeddings)
     figure = "4-release" if args.release_quirks else "4"
     lines, notes, ok = sweep_and_report(args, store, out, figure, specs, preset, "DynE-TD3", {},
@@ -263,7 +278,7 @@ def run_figure4(args, store: Store, out: Path) -> tuple[str, bool]:
         notes.insert(1, "- DynE-TD3 with the release's embeddings (spec §7 items 1-3, 5: "
                         "predictor fed a constant, raw actions, decoder on whitened encoder "
                         "means, tanh outputs unmapped, 100K k-step sequences)")
-    for path in sorted(set(embeddings.values())):
+    for path in sorted(p for p in set(embeddings.values()) if p.exists()):
         meta = _embedding_meta(path)
         notes.append(f"- embedding {path.name}: {meta['dataset_steps']:,} random steps of "
                      f"{meta['source']} collected in {meta['collect_seconds']:.0f} s, trained in "

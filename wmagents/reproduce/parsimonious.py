@@ -30,11 +30,10 @@ from pathlib import Path
 import numpy as np
 
 from wmagents.harness.plots import new_figure, plot_curves, save
-from wmagents.harness.runner import SweepReport, run_sweep
 from wmagents.harness.spec import RunSpec
-from wmagents.harness.store import Store, work_dir_for
+from wmagents.harness.store import Store
 from wmagents.reproduce import (Cell, add_common_arguments, check_common_arguments,
-                                comparison_table, run_tables)
+                                comparison_table, finished_line, run_tables, sweep)
 
 WORLDS = ("GridWorld", "FourRooms", "Torus")
 POLICY_STEPS, PLANNING_STEPS = 250, 50
@@ -162,9 +161,7 @@ def run_figure(figure: int, args, store: Store, out: Path) -> tuple[str, bool]:
     label = f"parsimonious-fig{figure}-{tag}"
     started = time.perf_counter()
     todo = [s for group in specs.values() for s in group]
-    report = (SweepReport() if args.table_only else
-              run_sweep(todo, store, work_dir_for(args.db, args.work_dir), args.backend, args.workers, args.address,
-                        args.device, label))
+    report = sweep(args, todo, store, label)
     wall = time.perf_counter() - started
     returns = {key: [store.train_returns(s.run_id) for s in group
                      if store.status(s.run_id) == "finished"] for key, group in specs.items()}
@@ -185,8 +182,7 @@ def run_figure(figure: int, args, store: Store, out: Path) -> tuple[str, bool]:
     if figure == 3:
         best = {w: BUDGETS[args.budget]["episodes"][w] * optimal_return(w) for w in worlds}
         lines.append("- best possible total: " + ", ".join(f"{w} {v}" for w, v in best.items()))
-    finished = sum(len(r) for r in returns.values())
-    lines.append(f"- {finished} of {len(todo)} runs finished and tabulated")
+    lines.append(finished_line(store, todo))
     nets = ("the paper's network sizes (SAC 800-800, models 1200-1200)" if args.paper_nets
             else "the budget's network sizes")
     lines.append(f"- budget {args.budget} with {nets}, {args.seeds} seed(s); sweep wall time "
@@ -212,8 +208,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--figure", type=int, choices=(3, 4), action="append",
                         help="3 (policy learning) and/or 4 (planning); default both")
     parser.add_argument("--out", default="runs/parsimonious", help="folder for plots and tables")
-    parser.add_argument("--table-only", action="store_true",
-                        help="run nothing: tabulate the runs of these specs already finished")
     parser.add_argument("--worlds", default=",".join(WORLDS),
                         help="comma-separated subset of " + ", ".join(WORLDS))
     parser.add_argument("--paper-nets", action="store_true",

@@ -28,11 +28,10 @@ import numpy as np
 
 from wmagents.harness import plots
 from wmagents.harness.plots import eval_curve, new_figure, save
-from wmagents.harness.runner import run_sweep
 from wmagents.harness.spec import RunSpec
-from wmagents.harness.store import Store, work_dir_for
+from wmagents.harness.store import Store
 from wmagents.reproduce import (Cell, add_common_arguments, check_common_arguments,
-                                comparison_table)
+                                comparison_table, finished_line, sweep)
 
 TASKS = ("cartpole-swingup", "reacher-easy", "cheetah-run", "finger-spin", "ball_in_cup-catch",
          "walker-walk")
@@ -137,9 +136,8 @@ def main(argv: list[str] | None = None) -> int:
         specs[ORACLE_ROW] = oracle_specs(args.budget, args.tasks, args.oracle_threads)
     preset, notes, ok = BUDGETS[args.budget], [], True
     with Store(args.db) as store:
-        report = run_sweep([s for row in specs.values() for group in row.values() for s in group],
-                           store, work_dir_for(args.db, args.work_dir), args.backend, args.workers, args.address,
-                           args.device, f"planet-{args.budget}")
+        todo = [s for row in specs.values() for group in row.values() for s in group]
+        report = sweep(args, todo, store, f"planet-{args.budget}")
         finished = {row: {task: [s.run_id for s in group if store.status(s.run_id) == "finished"]
                           for task, group in by_task.items()} for row, by_task in specs.items()}
         for row, by_task in finished.items():
@@ -162,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
             notes.append(f"- {ORACLE_ROW}: {preset['oracle_episodes']} episode(s) per task, CEM "
                          f"{preset['oracle'] or 'as in the paper'}; wall (CPU) seconds per "
                          f"action: {speed}")
+        notes.append(finished_line(store, todo))
     for run_id, error in report.failed.items():
         notes.append(f"- FAILED run {run_id} (left out of the table): {error}")
         ok = False

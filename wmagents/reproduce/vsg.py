@@ -30,11 +30,10 @@ from pathlib import Path
 from wmagents.harness import plots
 from wmagents.harness.loop import evaluate_demo
 from wmagents.harness.plots import eval_curve, new_figure, save
-from wmagents.harness.runner import run_sweep
 from wmagents.harness.spec import RunSpec
-from wmagents.harness.store import Store, work_dir_for
+from wmagents.harness.store import Store
 from wmagents.reproduce import (Cell, add_common_arguments, check_common_arguments,
-                                comparison_table, run_tables)
+                                comparison_table, finished_line, run_tables, sweep)
 
 DREAMER, VSG = "wmagents.agents.dreamer", "wmagents.agents.vsg"
 # method -> (agent module, preset)
@@ -163,9 +162,8 @@ def run_table(table: str, args, store: Store, out: Path) -> tuple[str, bool]:
     protocol = PROTOCOL[table]
     all_columns = DMC_TASKS if table == "dmc" else BBS_VARIANTS
     columns = list(dict.fromkeys(column for _, column in specs))
-    report = run_sweep([s for group in specs.values() for s in group], store,
-                       work_dir_for(args.db, args.work_dir), args.backend, args.workers,
-                       args.address, args.device, f"vsg-{table}-{args.budget}")
+    todo = [s for group in specs.values() for s in group]
+    report = sweep(args, todo, store, f"vsg-{table}-{args.budget}")
     curves, runs = {}, {}
     for (method, column), group in specs.items():
         runs[method, column] = [store.curve(s.run_id) for s in group
@@ -197,6 +195,7 @@ def run_table(table: str, args, store: Store, out: Path) -> tuple[str, bool]:
                      "(BBS: body origin), the goal-column bounce after the physics step; agent "
                      "elasticity 0 as in BBS")
     notes += [f"- FAILED run {run_id} (left out): {error}" for run_id, error in report.failed.items()]
+    notes.append(finished_line(store, todo))
     fig, axes = new_figure(len(curves), 3.2, 3)
     for ax, (column, by_method) in zip(axes[0], curves.items()):
         plots.plot_curves(ax, by_method)
