@@ -41,6 +41,10 @@ CASES = {
     "pixel_td3": ("pixel_td3", "pixels", {}, "critic (and encoder) + delayed actor, 100 stacks"),
     "redq": ("redq", "locomotion", {}, "20 critic steps (10 critics) + 1 actor step"),
     "dyne_td3": ("dyne_td3", "reacher", {}, "one k = 4 critic + delayed actor step, batch 100"),
+    "embedded_td3:s_dyne": ("embedded_td3", "pixels", {"method": "s_dyne"},
+                            "one S-DynE pretraining update, 128 k = 4 windows"),
+    "embedded_td3:vae": ("embedded_td3", "pixels", {"method": "vae"},
+                         "one per-frame VAE pretraining update, 128 frames"),
     "alm": ("alm", "locomotion", {}, "model (K=3) + reward + critic + actor, batch 512"),
     "sac_svg": ("sac_svg", "locomotion", {}, "4 model steps (H=3) + critic, actor, reward, done"),
     "mbpo": ("mbpo", "locomotion", {}, "20 SAC steps on mixed batches (model fits apart)"),
@@ -75,8 +79,8 @@ def spaces_for(kind: str):
     }[kind]
 
 
-def _fill_replay(agent, observation_space, action_space, steps: int = 300) -> None:
-    """Random 100-step episodes straight into the agent's replay (no training)."""
+def _fill_replay(agent, replay, observation_space, action_space, steps: int = 300) -> None:
+    """Random 100-step episodes straight into ``replay`` (no training)."""
     import numpy as np
 
     from wmagents.api import Transition
@@ -89,8 +93,8 @@ def _fill_replay(agent, observation_space, action_space, steps: int = 300) -> No
     for step in range(steps):
         next_obs = flat.sample()
         end = step % 100 == 99
-        agent.replay.add(Transition(obs, action_space.sample(), float(np.random.rand()),
-                                    next_obs, False, end))
+        replay.add(Transition(obs, action_space.sample(), float(np.random.rand()), next_obs,
+                              False, end))
         obs = next_obs
 
 
@@ -108,6 +112,17 @@ def _update_function(name: str, agent):
         agent.embedding.trained.fill_(True)
     if name in ("dyne_td3", "pixel_td3"):
         return lambda: agent.update(agent.sample_batch(), update_actor=True)
+    if name == "embedded_td3":     # the pretraining step; acting then embeds every stack
+        import torch
+
+        from wmagents.models.dyne_pixels import embedding_update, schedule, training_starts
+
+        model, replay = agent.model.train(), agent.pretraining_replay
+        starts, lr = training_starts(model, replay), schedule(model.config)[0]
+        optimiser = torch.optim.Adam(model.parameters(), lr=lr, amsgrad=True)
+        model.trained.fill_(True)
+        return lambda: embedding_update(model, replay, starts, agent.action_space, optimiser,
+                                        1.0, agent.device)
     if name == "redq":
         def step():
             for _ in range(agent.config.updates_per_step):
@@ -174,7 +189,9 @@ def measure(case: str, device: str, precision: str, repeats: int, smoke: bool) -
     baseline_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     agent = entry.load().make_agent(observation_space, action_space, seed=0, device=device,
                                     overrides=overrides)
-    _fill_replay(agent, observation_space, action_space)
+    # an embedded TD3 is timed on its pretraining (frames), the others on their own replay
+    replay = agent.pretraining_replay if row == "embedded_td3" else agent.replay
+    _fill_replay(agent, replay, observation_space, action_space)
     update = _update_function(row, agent)
     update()                                                   # warm-up
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)

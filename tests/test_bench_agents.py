@@ -11,7 +11,8 @@ SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_agents.py"
 
 @pytest.mark.slow
 def test_agent_benchmark_smoke_prints_a_row_per_agent_and_bf16_rows_where_supported():
-    agents = ["sac", "parsimonious_planning", "dreamer:dreamerv1", "vsg:svsg"]
+    agents = ["sac", "parsimonious_planning", "embedded_td3:s_dyne", "dreamer:dreamerv1",
+              "vsg:svsg"]
     out = subprocess.run([sys.executable, str(SCRIPT), "--smoke", "--repeats", "1",
                           "--precision", "both", "--agents", *agents], capture_output=True,
                          text=True, check=True, timeout=850).stdout
@@ -19,7 +20,8 @@ def test_agent_benchmark_smoke_prints_a_row_per_agent_and_bf16_rows_where_suppor
     rows = [line.split(" | ") for line in table.splitlines()
             if line.startswith("| ") and " cpu " in line]
     assert [(row[0][2:], row[3]) for row in rows] == [
-        ("sac", "fp32"), ("parsimonious_planning", "fp32"), ("dreamer:dreamerv1", "fp32"),
+        ("sac", "fp32"), ("parsimonious_planning", "fp32"), ("embedded_td3:s_dyne", "fp32"),
+        ("dreamer:dreamerv1", "fp32"),
         ("dreamer:dreamerv1", "bf16"), ("vsg:svsg", "fp32"), ("vsg:svsg", "bf16")]
     for row in rows:
         update_s, act_s, gflop = (float(x) for x in row[4:7])

@@ -205,34 +205,52 @@ def make_pixel_embedding(action_dim: int, config: PixelEmbeddingConfig) -> nn.Mo
                      f"got {config.model!r}")
 
 
+def training_starts(model: nn.Module, replay: ReplayBuffer) -> np.ndarray:
+    """The replay slots a batch may start at: S-DynE's k-step windows inside an episode, or
+    every frame for the VAE."""
+    k = model.config.k if isinstance(model, SDynE) else 0
+    starts = replay.chunk_starts(k) if k else np.arange(replay.size)
+    if not len(starts):
+        raise ValueError(f"no {k}-step window inside an episode in {replay.transitions} steps")
+    return starts
+
+
+def embedding_update(model: nn.Module, replay: ReplayBuffer, starts: np.ndarray,
+                     action_space: spaces.Box, optimiser: torch.optim.Optimizer, weight: float,
+                     device: torch.device) -> torch.Tensor:
+    """One step on a batch from ``replay.rng`` with KL weight ``weight``: S-DynE predicts the
+    stack k steps later from the stack and the k actions, the VAE reconstructs single frames.
+    Returns the batch's reconstruction BCE."""
+    slots = starts[replay.rng.integers(0, len(starts), model.config.batch_size)]
+    if isinstance(model, SDynE):
+        k = model.config.k
+        chunk = replay.chunks(slots, k)
+        actions = torch.as_tensor(normalised(chunk["action"], action_space),
+                                  dtype=torch.float32, device=device)
+        stack, later = (torch.as_tensor(stacked(replay, s % replay.capacity), device=device)
+                        for s in (slots, slots + k))
+        loss, bce = model.loss(stack, actions, later, weight)
+    else:
+        loss, bce = model.loss(torch.as_tensor(replay.obs[slots], device=device), weight)
+    optimizer_step(optimiser, loss)
+    return bce
+
+
 def train_pixel_embedding(model: nn.Module, replay: ReplayBuffer, action_space: spaces.Box,
                           device: torch.device) -> dict[str, float]:
     """Fit ``model`` (an :class:`SDynE` or :class:`FrameVAE`) on the frames of ``replay``;
     S-DynE then fits its action decoder. Batches from ``replay.rng``; frozen and in eval mode
     after. Returns the final metrics."""
     config = model.config
-    k = config.k if isinstance(model, SDynE) else 0
-    starts = replay.chunk_starts(k) if k else np.arange(replay.size)
-    if not len(starts):
-        raise ValueError(f"no {k}-step window inside an episode in {replay.transitions} steps")
+    starts = training_starts(model, replay)
     model.to(device).train()
     lr, kl_weight = schedule(config)
     optimiser = torch.optim.Adam(model.parameters(), lr=lr, amsgrad=True)
     for update in range(config.updates):
-        slots = starts[replay.rng.integers(0, len(starts), config.batch_size)]
-        weight = kl_weight(update)
-        if k:
-            chunk = replay.chunks(slots, k)
-            actions = torch.as_tensor(normalised(chunk["action"], action_space),
-                                      dtype=torch.float32, device=device)
-            stack, later = (torch.as_tensor(stacked(replay, s % replay.capacity), device=device)
-                            for s in (slots, slots + k))
-            loss, bce = model.loss(stack, actions, later, weight)
-        else:
-            loss, bce = model.loss(torch.as_tensor(replay.obs[slots], device=device), weight)
-        optimizer_step(optimiser, loss)
+        bce = embedding_update(model, replay, starts, action_space, optimiser,
+                               kl_weight(update), device)
     metrics = {"reconstruction_bce": bce.item()} if config.updates else {}
-    if k:
+    if isinstance(model, SDynE):
         metrics.update(model.action.fit_decoder(config.decoder_updates, config.batch_size, lr))
     model.requires_grad_(False).eval()
     model.trained.fill_(True)
