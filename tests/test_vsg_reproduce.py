@@ -25,6 +25,34 @@ def test_specs_follow_the_protocol_of_each_table():
     assert small["SVSG", "walker-walk"][0].overrides["stoch"] == 200
 
 
+def test_small_keeps_a_quarter_of_each_presets_updates_per_decision():
+    dmc = vsg.table_specs("dmc", "small", seeds=2)
+    assert all(len(group) == 2 for group in dmc.values())
+    assert dmc["DreamerV2", "walker-walk"][0].overrides["train_every"] == 20      # 1 per 5
+    v1 = dmc["DreamerV1", "walker-walk"][0].overrides     # 100 updates every 500 decisions
+    assert v1["train_steps"] == 25 and "train_every" not in v1
+    bbs = vsg.table_specs("shapeherd", "small", seeds=2)
+    assert bbs["VSG(C)", "d0-s1.0"][0].overrides["train_every"] == 20
+    assert "train_every" not in vsg.table_specs("dmc", "paper", 1)["VSG", "walker-walk"][0].overrides
+
+
+def test_method_filter_keeps_the_named_rows_and_refuses_a_row_of_no_table(capsys):
+    dmc = vsg.table_specs("dmc", "small", 2, vsg.table_methods("dmc", ["VSG", "VSG(C)"]))
+    assert {method for method, _ in dmc} == {"VSG"}
+    assert vsg.table_methods("shapeherd", None) is None
+    with pytest.raises(SystemExit):
+        vsg.main(["--table", "shapeherd", "--method", "VSG", "--table-only"])
+    assert "--method VSG names no row of the shapeherd table" in capsys.readouterr().err
+
+
+def test_table_only_with_a_method_filter_tabulates_those_rows(tmp_path, capsys):
+    code = vsg.main(["--table", "dmc", "--budget", "small", "--method", "VSG", "--table-only",
+                     "--db", str(tmp_path / "r.sqlite"), "--out", str(tmp_path / "out")])
+    out = capsys.readouterr().out
+    assert code == 0 and "| VSG | 787+-72 | " in out and "| SVSG |" not in out
+    assert "0 of 4 runs finished" in out
+
+
 def test_windowed_score_averages_the_last_window():
     curve = [{"step": s, "mean_return": r} for s, r in [(0, 0), (40, 10), (80, 20), (100, 30)]]
     assert vsg.windowed_score(curve, 50) == pytest.approx(25)

@@ -15,11 +15,13 @@ ShapeHerd (BBS) and DMC tables of its score files, ours beside theirs.
   window ending there (one episode, actor mode, every 10K); the paper's 500K DreamerV1 column is the author metrics of
   DreamerV1's own score file, the others VSG's ``dmc.jsonl`` (mean +- std over seeds).
 
-Budgets: ``paper`` (5 seeds, the papers' settings and lengths: a GPU), ``small`` (CPU hours,
-1 seed: cartpole-swingup and walker-walk to 100K env steps, scored at 50K and 100K, BBS d0-s1.0
-to 200K env steps, cnn depth 16, 16 x 32 chunks, DIM 200 = VSG's config default instead of
-1024), ``smoke`` (CI: tiny networks, 2K env steps, one task each).
-Only ``paper`` is a reproduction; the others check the plumbing and the trend.
+Budgets: ``paper`` (5 seeds, the papers' settings and lengths: a GPU), ``small`` (about 45
+minutes of one CPU core per run, 2 seeds: cartpole-swingup and walker-walk to 100K env steps,
+scored at 50K and 100K, BBS d0-s1.0 to 200K env steps; cnn depth 16, 8 x 32 chunks, DIM 200 =
+VSG's config default instead of 1024, a quarter of each preset's updates per decision, e.g. one
+per 20 instead of 5), ``smoke`` (CI: tiny networks, 2K env steps, one task each).
+Only ``paper`` is a reproduction; the others check the plumbing and the trend. ``--method``
+trains and tabulates some rows only (e.g. ``--method DreamerV2 --method VSG``).
 """
 
 from __future__ import annotations
@@ -94,17 +96,20 @@ EXPERT = "scripted expert"   # the ShapeHerd table's reference row: the IDs' dem
 BUDGETS = {
     "paper": {"seeds": 5, "fraction": {"dmc": 1.0, "shapeherd": 1.0}, "overrides": {},
               "tasks": None, "variants": None},
-    "small": {"seeds": 1, "fraction": {"dmc": 0.1, "shapeherd": 0.2},
-              "overrides": {"cnn_depth": 16, "batch_size": 16, "chunk_length": 32, "deter": 200,
+    "small": {"seeds": 2, "fraction": {"dmc": 0.1, "shapeherd": 0.2},
+              "overrides": {"cnn_depth": 16, "batch_size": 8, "chunk_length": 32, "deter": 200,
                             "hidden": 200},
-              "tasks": ("cartpole-swingup", "walker-walk"), "variants": ("d0-s1.0",)},
+              "updates": 0.25, "tasks": ("cartpole-swingup", "walker-walk"),
+              "variants": ("d0-s1.0",)},
     "smoke": {"seeds": 1, "fraction": {"dmc": 0.002, "shapeherd": 0.004}, "overrides": TINY, "tasks": ("cartpole-swingup",),
               "variants": ("d0-s1.0",)},
 }
 
 
-def _overrides(preset: str, budget: str) -> dict:
+def _overrides(agent: str, preset: str, budget: str) -> dict:
     overrides = {**BUDGETS[budget]["overrides"], "preset": preset}
+    if "updates" in BUDGETS[budget]:
+        overrides.update(_fewer_updates(agent, preset, BUDGETS[budget]["updates"]))
     if budget == "smoke" and ("svsg" in preset or "dreamerv1" in preset):
         overrides["classes"] = 0               # Gaussian presets keep Gaussian latents
     if budget != "paper" and "svsg" in preset:
@@ -112,8 +117,26 @@ def _overrides(preset: str, budget: str) -> dict:
     return overrides
 
 
-def table_specs(table: str, budget: str, seeds: int) -> dict[tuple[str, str], list[RunSpec]]:
-    """``{(method, column): run specs}`` of one table at one budget."""
+def _fewer_updates(agent: str, preset: str, fraction: float) -> dict:
+    """The preset's update schedule with ``fraction`` of its updates per decision: fewer
+    updates per burst where it trains in bursts (DreamerV1: 100 every 500), else a longer
+    ``train_every`` (5 -> 20 at 0.25)."""
+    import importlib
+
+    from wmagents.agents.dreamer import preset_config
+
+    module = importlib.import_module(agent)
+    config_class = module.VSGConfig if agent == VSG else module.DreamerConfig
+    config = preset_config(config_class, module.PRESETS, {"preset": preset})
+    if config.train_steps > 1:
+        return {"train_steps": max(1, round(config.train_steps * fraction))}
+    return {"train_every": round(config.train_every / fraction)}
+
+
+def table_specs(table: str, budget: str, seeds: int, methods: list[str] | None = None
+                ) -> dict[tuple[str, str], list[RunSpec]]:
+    """``{(method, column): run specs}`` of one table at one budget (``methods``: these rows
+    only; default all)."""
     from wmenvs.registration import dreamer_id, shapeherd_variant_id
 
     preset, protocol = BUDGETS[budget], PROTOCOL[table]
@@ -127,8 +150,10 @@ def table_specs(table: str, budget: str, seeds: int) -> dict[tuple[str, str], li
     every = max(1, min(protocol["every"], steps))
     episodes = protocol["episodes"] if budget == "paper" else 1
     return {(method, column): [RunSpec(agent, env_of[column], seed, steps, every, episodes,
-                                       _overrides(name, budget)) for seed in range(seeds)]
-            for method, (agent, name) in rows.items() for column in columns}
+                                       _overrides(agent, name, budget))
+                               for seed in range(seeds)]
+            for method, (agent, name) in rows.items() if method in (methods or rows)
+            for column in columns}
 
 
 def score_points(table: str, budget: str) -> list[int]:
@@ -158,7 +183,7 @@ def expert_scores(specs: list[RunSpec]) -> list[float]:
 
 
 def run_table(table: str, args, store: Store, out: Path) -> tuple[str, bool]:
-    specs = table_specs(table, args.budget, args.seeds)
+    specs = table_specs(table, args.budget, args.seeds, table_methods(table, args.method))
     protocol = PROTOCOL[table]
     all_columns = DMC_TASKS if table == "dmc" else BBS_VARIANTS
     columns = list(dict.fromkeys(column for _, column in specs))
@@ -176,7 +201,7 @@ def run_table(table: str, args, store: Store, out: Path) -> tuple[str, bool]:
                                         [windowed_score(c, protocol["window"], ours_step)
                                          for c in runs[method, column]])
                  for method, column in specs}
-        rows = list(paper)
+        rows = list(dict.fromkeys(method for method, _ in specs))
         if table == "shapeherd":
             rows.append(EXPERT)
             cells.update({(EXPERT, column): Cell(None, expert_scores(specs[rows[0], column]))
@@ -204,15 +229,34 @@ def run_table(table: str, args, store: Store, out: Path) -> tuple[str, bool]:
     return "\n\n".join(texts) + "\n\n" + "\n".join(notes), not report.failed
 
 
+def table_methods(table: str, methods: list[str] | None) -> list[str] | None:
+    """The rows of ``table`` among ``methods`` (None: all); ValueError when none is."""
+    if methods is None:
+        return None
+    rows = DMC_ROWS if table == "dmc" else BBS_ROWS
+    chosen = [method for method in methods if method in rows]
+    if not chosen:
+        raise ValueError(f"--method {' '.join(methods)} names no row of the {table} table "
+                         f"(rows: {', '.join(rows)})")
+    return chosen
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m wmagents.reproduce vsg",
                                      description=__doc__.split("\n\n")[0])
     add_common_arguments(parser)
     parser.add_argument("--table", action="append", choices=("shapeherd", "dmc"),
                         help="shapeherd and/or dmc (repeatable; default both)")
+    parser.add_argument("--method", action="append", choices=list({**DMC_ROWS, **BBS_ROWS}),
+                        help="train and tabulate these rows only (repeatable; default all)")
     parser.add_argument("--out", default="runs/vsg", help="folder for the tables and plots")
     args = parser.parse_args(argv)
     check_common_arguments(parser, args)
     args.seeds = args.seeds or BUDGETS[args.budget]["seeds"]
+    for table in args.table or ("shapeherd", "dmc"):
+        try:
+            table_methods(table, args.method)
+        except ValueError as error:
+            parser.error(str(error))
     return run_tables(args, args.table or ("shapeherd", "dmc"), run_table,
                       f"vsg_{args.budget}.md")
