@@ -113,13 +113,11 @@ def _update_function(name: str, agent):
     if name in ("dyne_td3", "pixel_td3"):
         return lambda: agent.update(agent.sample_batch(), update_actor=True)
     if name == "embedded_td3":     # the pretraining step; acting then embeds every stack
-        import torch
-
-        from wmagents.models.dyne_pixels import embedding_update, schedule, training_starts
+        from wmagents.models.dyne_pixels import (embedding_optimiser, embedding_update,
+                                                 training_starts)
 
         model, replay = agent.model.train(), agent.pretraining_replay
-        starts, lr = training_starts(model, replay), schedule(model.config)[0]
-        optimiser = torch.optim.Adam(model.parameters(), lr=lr, amsgrad=True)
+        starts, optimiser = training_starts(model, replay), embedding_optimiser(model)
         model.trained.fill_(True)
         return lambda: embedding_update(model, replay, starts, agent.action_space, optimiser,
                                         1.0, agent.device)

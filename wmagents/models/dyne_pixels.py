@@ -215,6 +215,11 @@ def training_starts(model: nn.Module, replay: ReplayBuffer) -> np.ndarray:
     return starts
 
 
+def embedding_optimiser(model: nn.Module) -> torch.optim.Optimizer:
+    """Adam with amsgrad at the schedule's learning rate (App. B; decision 1)."""
+    return torch.optim.Adam(model.parameters(), lr=schedule(model.config)[0], amsgrad=True)
+
+
 def embedding_update(model: nn.Module, replay: ReplayBuffer, starts: np.ndarray,
                      action_space: spaces.Box, optimiser: torch.optim.Optimizer, weight: float,
                      device: torch.device) -> torch.Tensor:
@@ -245,7 +250,7 @@ def train_pixel_embedding(model: nn.Module, replay: ReplayBuffer, action_space: 
     starts = training_starts(model, replay)
     model.to(device).train()
     lr, kl_weight = schedule(config)
-    optimiser = torch.optim.Adam(model.parameters(), lr=lr, amsgrad=True)
+    optimiser = embedding_optimiser(model)
     for update in range(config.updates):
         bce = embedding_update(model, replay, starts, action_space, optimiser,
                                kl_weight(update), device)
