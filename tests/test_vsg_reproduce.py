@@ -50,6 +50,7 @@ def test_table_only_with_a_method_filter_tabulates_those_rows(tmp_path, capsys):
                      "--db", str(tmp_path / "r.sqlite"), "--out", str(tmp_path / "out")])
     out = capsys.readouterr().out
     assert code == 0 and "| VSG | 787+-72 | " in out and "| SVSG |" not in out
+    assert out.count("| uniform random | - | ") == 2 and "(n=2)" in out   # 50K and 100K tables
     assert "0 of 4 runs finished" in out
 
 
@@ -69,6 +70,6 @@ def test_smoke_budget_prints_both_tables_with_the_paper_beside_ours(tmp_path, ca
     assert code == 0
     assert "| VSG(C) | 2.59+-0.66 | " in out and "| SVSG | 472+-210 | " in out
     assert "| SVSG | 568+-254 | " in out            # the 1M table
-    assert "| scripted expert | - | " in out
-    assert out.count("(n=1)") == 3 + 1 + 4 + 4
+    assert "| scripted expert | - | " in out and out.count("| uniform random | - | ") == 3
+    assert out.count("(n=1)") == 3 + 2 + 2 * (4 + 1)   # rows + reference rows of 3 tables
     assert (tmp_path / "out" / "vsg_dmc_curves_smoke.png").stat().st_size > 0

@@ -7,10 +7,11 @@ ShapeHerd (BBS) and DMC tables of its score files, ours beside theirs.
 * **shapeherd**: ``vsg_dreamerv2_bbs``, ``vsg_bbs``, ``svsg_bbs`` (:mod:`wmagents.agents.vsg`)
   on the ``wmenvs/ShapeHerdBBS-d*-s*-v0`` IDs (the released BBS code's variants: sparse reward,
   frame skip 4, 750 decisions). Score = objects per evaluation episode; the paper's values at
-  1M env steps (250K decisions); a reference row, the IDs' scripted expert on the same
-  evaluation episodes.
+  1M env steps (250K decisions); reference rows, the IDs' scripted expert and uniform random
+  actions on the same evaluation episodes.
 * **dmc**: Hafner's DreamerV1 (``dreamer``, ``preset=dreamerv1``) and ``vsg_dreamerv2``,
-  ``vsg``, ``svsg`` on ``wmenvs/Dreamer-<domain>-<task>-v0`` (64x64, action repeat 2). Runs go
+  ``vsg``, ``svsg`` on ``wmenvs/Dreamer-<domain>-<task>-v0`` (64x64, action repeat 2; a
+  reference row of uniform random actions). Runs go
   to 1M env steps, scored at 500K and at 1M (two tables) = mean of the evaluations in the 50K
   window ending there (one episode, actor mode, every 10K); the paper's 500K DreamerV1 column is the author metrics of
   DreamerV1's own score file, the others VSG's ``dmc.jsonl`` (mean +- std over seeds).
@@ -29,8 +30,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from wmagents.agents.random_agent import RandomAgent
 from wmagents.harness import plots
-from wmagents.harness.loop import evaluate_demo
+from wmagents.harness.loop import evaluate, evaluate_demo
 from wmagents.harness.plots import eval_curve, new_figure, save
 from wmagents.harness.spec import RunSpec
 from wmagents.harness.store import Store
@@ -92,6 +94,7 @@ PROTOCOL = {"dmc": {"paper": DMC_PAPER, "every": 10_000, "episodes": 1, "window"
             "shapeherd": {"paper": BBS_PAPER, "every": 50_000, "episodes": 10,
                           "window": 100_000}}
 EXPERT = "scripted expert"   # the ShapeHerd table's reference row: the IDs' demo policy
+RANDOM = "uniform random"    # both tables' reference row: uniform random actions
 # fraction = run length / the paper's last score point, per table
 BUDGETS = {
     "paper": {"seeds": 5, "fraction": {"dmc": 1.0, "shapeherd": 1.0}, "overrides": {},
@@ -172,12 +175,18 @@ def windowed_score(curve: list[dict], window: int, end: int | None = None) -> fl
     return sum(points) / len(points)
 
 
-def expert_scores(specs: list[RunSpec]) -> list[float]:
-    """Per run seed: the ID's scripted demo policy on that run's evaluation episodes."""
+def reference_scores(row: str, specs: list[RunSpec]) -> list[float]:
+    """Per run seed: a reference row's policy on that run's evaluation episodes, ``EXPERT``
+    the ID's scripted demo policy, ``RANDOM`` uniform random actions."""
     import gymnasium as gym
 
     env = gym.make(specs[0].env_id)
-    scores = [evaluate_demo(env, spec.seed, spec.eval_episodes) for spec in specs]
+    if row == EXPERT:
+        scores = [evaluate_demo(env, spec.seed, spec.eval_episodes) for spec in specs]
+    else:
+        agent = RandomAgent(env.observation_space, env.action_space, seed=0)
+        scores = [evaluate(agent, env, spec.seed, spec.eval_episodes, 0)["mean_return"]
+                  for spec in specs]
     env.close()
     return scores
 
@@ -194,6 +203,11 @@ def run_table(table: str, args, store: Store, out: Path) -> tuple[str, bool]:
         runs[method, column] = [store.curve(s.run_id) for s in group
                                 if store.status(s.run_id) == "finished"]
         curves.setdefault(column, {})[method] = [eval_curve(c) for c in runs[method, column]]
+    methods = list(dict.fromkeys(method for method, _ in specs))
+    references = [EXPERT, RANDOM] if table == "shapeherd" else [RANDOM]
+    reference_cells = {(row, column): Cell(None, reference_scores(row, specs[methods[0], column]))
+                       for row in references for column in columns}
+    rows = methods + references
     texts = []
     for (paper_step, paper), ours_step in zip(protocol["paper"].items(),
                                               score_points(table, args.budget)):
@@ -201,17 +215,14 @@ def run_table(table: str, args, store: Store, out: Path) -> tuple[str, bool]:
                                         [windowed_score(c, protocol["window"], ours_step)
                                          for c in runs[method, column]])
                  for method, column in specs}
-        rows = list(dict.fromkeys(method for method, _ in specs))
-        if table == "shapeherd":
-            rows.append(EXPERT)
-            cells.update({(EXPERT, column): Cell(None, expert_scores(specs[rows[0], column]))
-                          for column in columns})
+        cells.update(reference_cells)
         title = (f"VSG {table} table at {paper_step:,} env steps "
                  f"(budget {args.budget}: ours at {ours_step:,})")
         texts.append(comparison_table(title, rows, columns, cells))
     notes = [f"- ours: mean [95 % bootstrap CI] (n) over seeds of the mean evaluation return "
              f"in the {protocol['window']:,} env steps ending at the score point; "
              f"{args.seeds} seed(s)"]
+    notes.append(f"- {RANDOM}: uniform random actions on each run seed's evaluation episodes")
     if table == "shapeherd":
         notes.append(f"- {EXPERT}: the IDs' demo policy (wmenvs.shapeherd.scripted, privileged "
                      f"state from info) on each run seed's evaluation episodes; not a learner")
