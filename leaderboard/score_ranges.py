@@ -21,15 +21,12 @@ import gymnasium as gym
 import numpy as np
 
 from leaderboard.suites import SUITES_DIR, Task, load_suite
-from wmagents.agents.random_agent import RandomAgent
-from wmagents.harness.loop import episode_seed, evaluate, evaluate_demo
+from wmagents.harness.loop import episode_seed, evaluate_demo, evaluate_random
 
 
 def random_return(task: Task, seeds: int) -> float:
     env = gym.make(task.env_id)
-    agent = RandomAgent(env.observation_space, env.action_space, seed=0)
-    scores = [evaluate(agent, env, seed, task.eval_episodes, 0)["mean_return"]
-              for seed in range(seeds)]
+    scores = evaluate_random(env, range(seeds), task.eval_episodes)
     env.close()
     return float(np.mean(scores))
 

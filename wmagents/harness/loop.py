@@ -36,6 +36,7 @@ import torch
 from torch.optim.optimizer import register_optimizer_step_post_hook
 from tqdm import tqdm
 
+from wmagents.agents.random_agent import RandomAgent
 from wmagents.api import Agent, Transition
 from wmenvs.demo import load_demo_policy, play
 
@@ -118,6 +119,15 @@ def evaluate_demo(env: gym.Env, run_seed: int, episodes: int) -> float:
     policy = load_demo_policy(env.spec.id, env.action_space)
     return float(np.mean([play(env, policy, episode_seed(run_seed, j, True))["return"]
                           for j in range(episodes)]))
+
+
+
+def evaluate_random(env: gym.Env, run_seeds, episodes: int) -> list[float]:
+    """Per run seed, the mean return of uniform random actions (one :class:`RandomAgent`,
+    seed 0, drawing on across the seeds) on that run's evaluation resets: the floor row of
+    the tables and the leaderboard's score ranges."""
+    agent = RandomAgent(env.observation_space, env.action_space, seed=0)
+    return [evaluate(agent, env, seed, episodes, 0)["mean_return"] for seed in run_seeds]
 
 
 def seconds_per_training_step(agent: Agent, env: gym.Env, warm_up: int, steps: int) -> float:

@@ -18,9 +18,9 @@ ShapeHerd (BBS) and DMC tables of its score files, ours beside theirs.
 
 Budgets: ``paper`` (5 seeds, the papers' settings and lengths: a GPU), ``small`` (about 45
 minutes of one Xeon core per run, 80 of an AMD EPYC's; 2 seeds: cartpole-swingup and
-walker-walk to 100K env steps, scored at 50K and 100K, BBS d0-s1.0 to 200K env steps; cnn depth 16, 8 x 32 chunks, DIM 200 =
-VSG's config default instead of 1024, a quarter of each preset's updates per decision, e.g. one
-per 20 instead of 5), ``smoke`` (CI: tiny networks, 2K env steps, one task each).
+walker-walk to 100K env steps, scored at 50K and 100K, BBS d0-s1.0 to 200K env steps; cnn
+depth 16, 8 x 32 chunks, DIM 200 = VSG's config default instead of 1024, a quarter of each
+preset's updates per decision, e.g. one per 20 instead of 5), ``smoke`` (CI: tiny networks, 2K env steps, one task each).
 Only ``paper`` is a reproduction; the others check the plumbing and the trend. ``--method``
 trains and tabulates some rows only (e.g. ``--method DreamerV2 --method VSG``).
 """
@@ -30,9 +30,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from wmagents.agents.random_agent import RandomAgent
 from wmagents.harness import plots
-from wmagents.harness.loop import evaluate, evaluate_demo
+from wmagents.harness.loop import evaluate_demo, evaluate_random
 from wmagents.harness.plots import eval_curve, new_figure, save
 from wmagents.harness.spec import RunSpec
 from wmagents.harness.store import Store
@@ -184,9 +183,7 @@ def reference_scores(row: str, specs: list[RunSpec]) -> list[float]:
     if row == EXPERT:
         scores = [evaluate_demo(env, spec.seed, spec.eval_episodes) for spec in specs]
     else:
-        agent = RandomAgent(env.observation_space, env.action_space, seed=0)
-        scores = [evaluate(agent, env, spec.seed, spec.eval_episodes, 0)["mean_return"]
-                  for spec in specs]
+        scores = evaluate_random(env, [spec.seed for spec in specs], specs[0].eval_episodes)
     env.close()
     return scores
 
