@@ -170,6 +170,22 @@ def test_bad_overrides_stop_the_sweep_before_any_run(tmp_path):
         assert store.runs(status=None) == []
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_run_trains_on_the_threads_asked_for_and_says_so(tmp_path, threads):
+    spec = RunSpec("baselines/random", "wmenvs/GridWorld-v0", 0, 300, 300, 1)
+    with Store(tmp_path / "r.sqlite") as store:
+        run_sweep([spec], store, tmp_path / "runs", workers=1, device="cpu", threads=threads)
+        assert json.loads(store.runs()[0]["provenance_json"])["torch_threads"] == threads
+
+
+def test_zero_threads_is_refused_before_any_run(tmp_path):
+    spec = RunSpec("baselines/random", "wmenvs/GridWorld-v0", 0, 300, 300, 1)
+    with Store(tmp_path / "r.sqlite") as store:
+        with pytest.raises(ValueError, match="threads must be >= 1, got 0"):
+            run_sweep([spec], store, tmp_path / "runs", threads=0)
+        assert store.runs(status=None) == []
+
+
 def children_of(pid: int) -> list[int]:
     """Pids whose parent is ``pid`` (from /proc)."""
     out = []

@@ -52,3 +52,11 @@ def test_a_score_file_is_tabulated_as_it_was_measured(tmp_path, capsys):
     row = next(line for line in out.splitlines() if line.startswith("| SAC |"))
     assert mean_interval(sac) in row
     assert not any((tmp_path / "work").rglob("*"))
+
+
+@pytest.mark.parametrize("paper", ["planet", "parsimonious", "vsg", "alm", "dyne"])
+def test_zero_threads_per_run_is_refused_by_every_entry(tmp_path, capsys, paper):
+    with pytest.raises(SystemExit) as exit_info:
+        dispatch(arguments(tmp_path, paper, "--threads", "0"))
+    assert exit_info.value.code == 2
+    assert "--threads must be >= 1, got 0" in capsys.readouterr().err

@@ -42,4 +42,5 @@ def provenance(device: str) -> dict:
     return {"package_version": importlib.metadata.version("wmenvs"), "git_sha": git_sha(),
             "torch": torch.__version__, "gymnasium": importlib.metadata.version("gymnasium"),
             "numpy": numpy.__version__, "python": platform.python_version(),
-            "host": platform.node(), "cpu": cpu_model(), "device": device}
+            "host": platform.node(), "cpu": cpu_model(), "device": device,
+            "torch_threads": torch.get_num_threads()}

@@ -48,8 +48,9 @@ LEASE_S = 120.0       # a claim whose heartbeat is older belongs to a dead comma
 
 
 def run_one(spec: RunSpec, work_dir: str, device: str = "auto", progress: bool = False,
-            protected: tuple[str, ...] = ()) -> dict:
-    """Train (or, for a planner, evaluate) one spec. ``protected``: paths a sandboxed agent
+            protected: tuple[str, ...] = (), threads: int = 1) -> dict:
+    """Train (or, for a planner, evaluate) one spec on ``threads`` torch threads (recorded in
+    the provenance: float results depend on it). ``protected``: paths a sandboxed agent
     (``spec.isolation == "process"``) may not open, besides the work dir (the store)."""
     import torch
 
@@ -58,7 +59,7 @@ def run_one(spec: RunSpec, work_dir: str, device: str = "auto", progress: bool =
         result = _result_of(run_dir / RESULT, spec)
         if result is not None:
             return result
-    torch.set_num_threads(1)
+    torch.set_num_threads(threads)
     torch.manual_seed(spec.seed)
     dev = str(resolve_device(device))
     prov = provenance(dev)    # before training: the commit of the code this process runs
@@ -152,13 +153,16 @@ class SweepReport:
 
 def run_sweep(specs: list[RunSpec], store: Store, work_dir: str | os.PathLike,
               backend: str = "local", workers: int | None = None, address: str | None = None,
-              device: str = "auto", label: str = "") -> SweepReport:
-    """Run every spec not finished in ``store``; finished ones are skipped. A failing run is
-    reported in ``failed`` (its checkpoint kept) and does not stop the others."""
+              device: str = "auto", label: str = "", threads: int = 1) -> SweepReport:
+    """Run every spec not finished in ``store``, each on ``threads`` torch threads; finished
+    ones are skipped. A failing run is reported in ``failed`` (its checkpoint kept) and does
+    not stop the others."""
     if backend not in ("local", "ray"):
         raise ValueError(f"backend must be 'local' or 'ray', got {backend!r}")
     if workers is not None and workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
+    if threads < 1:
+        raise ValueError(f"threads must be >= 1, got {threads}")
     report = SweepReport()
     todo, unique = [], list({s.run_id: s for s in specs}.values())  # de-duplicated, order kept
     for spec in unique:
@@ -181,8 +185,9 @@ def run_sweep(specs: list[RunSpec], store: Store, work_dir: str | os.PathLike,
     todo = [s for s in ours if s.run_id not in done]           # since the status check
     todo_ids = [s.run_id for s in todo]
     with _heartbeat(store.path, owner):
-        results = (_run_ray(todo, work_dir, device, address, protected) if backend == "ray"
-                   else _run_local(todo, work_dir, device, workers, protected))
+        results = (_run_ray(todo, work_dir, device, address, protected, threads)
+                   if backend == "ray"
+                   else _run_local(todo, work_dir, device, workers, protected, threads))
         try:
             with tqdm(total=len(todo), desc="runs", unit="run", disable=not todo) as bar:
                 for run_id, result in results:
@@ -305,13 +310,14 @@ def _die_with_driver(driver: int) -> None:
         os._exit(1)
 
 
-def _run_local(specs, work_dir, device, workers, protected):
+def _run_local(specs, work_dir, device, workers, protected, threads):
     workers = max(1, min(workers or os.cpu_count() or 1, len(specs) or 1))
     context = multiprocessing.get_context("spawn")
     pool = cf.ProcessPoolExecutor(workers, mp_context=context, initializer=_die_with_driver,
                                   initargs=(os.getpid(),))
     try:
-        futures = {pool.submit(run_one, s, work_dir, device, workers == 1, protected): s.run_id
+        futures = {pool.submit(run_one, s, work_dir, device, workers == 1, protected,
+                               threads): s.run_id
                    for s in specs}
         for future in cf.as_completed(futures):
             yield futures[future], future.exception() or future.result()
@@ -324,14 +330,15 @@ def _run_local(specs, work_dir, device, workers, protected):
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _run_ray(specs, work_dir, device, address, protected):
+def _run_ray(specs, work_dir, device, address, protected, threads):
     import ray
 
     started_here = not ray.is_initialized()
     if started_here:
         ray.init(address=address, include_dashboard=False, log_to_driver=False)
-    remote = ray.remote(num_cpus=1, max_retries=0)(run_one)
-    ids = {remote.remote(s, work_dir, device, False, protected): s.run_id for s in specs}
+    remote = ray.remote(num_cpus=threads, max_retries=0)(run_one)
+    ids = {remote.remote(s, work_dir, device, False, protected, threads): s.run_id
+           for s in specs}
     pending = list(ids)
     try:
         while pending:

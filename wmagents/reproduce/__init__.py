@@ -38,6 +38,9 @@ def add_common_arguments(parser: argparse.ArgumentParser, default_seeds: int | N
     parser.add_argument("--backend", choices=("local", "ray"), default="local")
     parser.add_argument("--address", default=None, help="Ray cluster address (ray backend)")
     parser.add_argument("--workers", type=int, default=None, help="local processes (default: cores)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads per run (default 1; e.g. --workers 1 --threads 2 "
+                             "gives one run both cores of a 2-core machine)")
     parser.add_argument("--db", default=str(DEFAULT_DB),
                         help="SQLite results store, shared with the leaderboard "
                              "(default %(default)s; WMAGENTS_DB sets it)")
@@ -55,6 +58,8 @@ def check_common_arguments(parser: argparse.ArgumentParser, args) -> None:
         parser.error(f"--seeds must be >= 1, got {args.seeds}")
     if args.workers is not None and args.workers < 1:
         parser.error(f"--workers must be >= 1, got {args.workers}")
+    if args.threads < 1:
+        parser.error(f"--threads must be >= 1, got {args.threads}")
 
 
 def sweep(args, specs: list[RunSpec], store: Store, label: str) -> SweepReport:
@@ -65,7 +70,7 @@ def sweep(args, specs: list[RunSpec], store: Store, label: str) -> SweepReport:
     if args.table_only:
         return SweepReport()
     return run_sweep(specs, store, work_dir_for(args.db, args.work_dir), args.backend,
-                     args.workers, args.address, args.device, label)
+                     args.workers, args.address, args.device, label, args.threads)
 
 
 def finished_line(store: Store, specs: list[RunSpec]) -> str:
