@@ -19,7 +19,7 @@ ShapeHerd (BBS) and DMC tables of its score files, ours beside theirs.
 Budgets: ``paper`` (5 seeds, the papers' settings and lengths: a GPU), ``small`` (about 45
 minutes of one Xeon core per run; on a 2-core AMD EPYC two runs side by side took 75-78
 minutes each on ShapeHerd and 96 on DMC (15-20 env steps/s), one DMC run alone on both
-cores, ``--workers 1 --threads 2``, 25-28 env steps/s; 2 seeds: cartpole-swingup and
+cores, ``--workers 1 --threads 2``, 63 (26 env steps/s); 2 seeds: cartpole-swingup and
 walker-walk to 100K env steps, scored at 50K and 100K, BBS d0-s1.0 to 200K env steps; cnn
 depth 16, 8 x 32 chunks, DIM 200 = VSG's config default instead of 1024, a quarter of each
 preset's updates per decision, e.g. one per 20 instead of 5), ``smoke`` (CI: tiny networks, 2K env steps, one task each).
